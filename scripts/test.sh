@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Set-up, step 2 of 2 (README): run the whole test suite with ctest and print its summary.
+# Tests that need the llama.cpp reference skip loudly when it is absent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[[ -f build/CMakeCache.txt ]] || { echo "test.sh: no build/ yet: run scripts/setup.sh first" >&2; exit 4; }
+cmake --build build -j "$(nproc)"
+ctest --test-dir build --output-on-failure -j "$(nproc)" "$@"

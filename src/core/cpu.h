@@ -1,0 +1,25 @@
+// CPU features, read once (CPUID on x86, compile-time on ARM). kernels/dispatch chooses from these.
+#pragma once
+
+#include <string>
+
+namespace trit {
+
+struct CpuFeatures {
+  bool avx = false;
+  bool avx2 = false;
+  bool fma = false;
+  bool f16c = false;
+  bool avx512f = false;
+  bool avx512bw = false;
+  bool avx512vnni = false;
+  bool avxvnni = false;
+  bool neon = false;
+  bool dotprod = false;
+};
+
+const CpuFeatures& cpu_features();
+std::string cpu_features_string();  // "avx2 fma f16c", for logs and receipts
+std::string cpu_model_name();       // from CPUID brand string or /proc/cpuinfo; "unknown" otherwise
+
+}  // namespace trit

@@ -1,0 +1,81 @@
+// A loaded model (weights mmap'd from GGUF) and an inference Session over it (KV cache + scratch).
+// One forward pass per architecture (model/llama.cpp, model/bitnet.cpp); shared blocks in blocks.h.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+#include "gguf/gguf.h"
+#include "model/hparams.h"
+
+namespace trit {
+
+// Numerics profile. kNative is the model's own definition (e.g. relu^2 for BitNet b1.58);
+// the others reproduce a reference engine's graph so that crossval compares like with like.
+enum class Compat {
+  kNative,     // the model's declared activation; activations quantized as each weight format's reference does
+  kLlamaCpp,   // mainline llama.cpp: SiLU in the `bitnet` graph (REFERENCE.md section 2)
+  kBitnetCpp,  // bitnet.cpp: relu^2, I2_S per-token int8 activations
+};
+std::string_view compat_name(Compat c);
+Result<Compat> compat_from_name(std::string_view name);
+
+struct ModelOptions {
+  Compat compat = Compat::kNative;
+  int n_ctx = 0;      // 0: min(model context, 4096)
+  int n_threads = 0;  // 0: all cores
+};
+
+// Called for every named intermediate tensor when tracing is on (names as in llama.cpp's graph:
+// attn_norm, Qcur, Kcur, Vcur, kqv_out, attn_sub_norm, ffn_inp, ffn_norm, ffn_sub_norm, ffn_out,
+// l_out, result_norm, result_output). `data` is [n_tokens][n] row-major floats. layer -1: none.
+using TraceFn = std::function<void(std::string_view name, int layer, const float* data,
+                                   int n_tokens, int n)>;
+
+class Model {
+ public:
+  static Result<std::unique_ptr<Model>> load(const std::string& path, const ModelOptions& opts = {});
+  virtual ~Model() = default;
+
+  const HParams& hparams() const { return hparams_; }
+  const gguf::File& file() const { return file_; }
+  const ModelOptions& options() const { return options_; }
+  // Deviations of the active compat profile from the model's own definition, in words
+  // ("SiLU instead of relu^2 (llama.cpp's bitnet graph)"); empty for kNative.
+  std::vector<std::string> deviations() const;
+  uint64_t n_params() const;
+
+ protected:
+  Model(gguf::File file, HParams hparams, ModelOptions options)
+      : file_(std::move(file)), hparams_(std::move(hparams)), options_(options) {}
+  gguf::File file_;
+  HParams hparams_;
+  ModelOptions options_;
+  friend class Session;
+};
+
+class Session {
+ public:
+  explicit Session(const Model& model);
+  ~Session();
+
+  // Evaluate `tokens` at positions n_past()..n_past()+n-1 and append them to the KV cache.
+  // logits: resized to n x n_vocab (all_logits) or 1 x n_vocab (last position only).
+  Status eval(std::span<const int32_t> tokens, std::vector<float>* logits, bool all_logits = false);
+  int n_past() const;
+  int n_ctx() const;
+  void reset();  // clear the KV cache
+  void set_trace(TraceFn fn);  // empty fn turns tracing off
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace trit
