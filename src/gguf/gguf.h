@@ -144,6 +144,7 @@ class Writer {
     std::vector<uint64_t> shape;
     std::vector<uint8_t> data;
   };
+  std::vector<KeyValue> metadata_with_alignment() const;
   uint64_t alignment_;
   std::vector<KeyValue> kv_;
   std::vector<PendingTensor> tensors_;
