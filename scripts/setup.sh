@@ -37,6 +37,7 @@ fi
 # 2. The llama.cpp reference (Lane B) and its shim.
 if [[ -z "${TRIT_SKIP_REFERENCE:-}" ]]; then
   scripts/fetch-llama-cpp.sh
+  scripts/build-shim.sh
 fi
 
 # 3. trit.

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Build the Lane B shim (shim/llama_shim.cpp) against the cached llama.cpp reference:
+#   headers  $cache/src/include, $cache/src/ggml/include   (the exact release, from fetch-llama-cpp.sh)
+#   links    $cache/lib/libllama*.so, libggml*.so          (the registry's prebuilt libraries)
+#   output   $cache/shim/libtrit_ref_llama.so              (rpath to $cache/lib, so dlopen needs no env)
+# Only our shim is compiled here, never llama.cpp itself. Rebuilt only when the shim sources, the
+# compiler, or the reference changed (a stamp of their hashes sits next to the library).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(dirname "$here")"
+# shellcheck source=versions.env
+source "$here/versions.env"
+cache="${TRIT_CACHE_DIR:-$HOME/.cache/trit}/llama_cpp"
+cxx="${CXX:-g++}"
+
+[[ -f "$cache/src/include/llama.h" ]] || {
+  echo "build-shim: no llama.cpp reference in $cache (expected src/include/llama.h): run scripts/fetch-llama-cpp.sh" >&2
+  exit 3
+}
+libllama="$(compgen -G "$cache/lib/libllama.v*.so" | head -n1 || true)"
+[[ -n "$libllama" ]] || libllama="$(compgen -G "$cache/lib/libllama.so" | head -n1 || true)"
+libggml="$(compgen -G "$cache/lib/libggml.v*.so" | head -n1 || true)"
+[[ -n "$libggml" ]] || libggml="$(compgen -G "$cache/lib/libggml.so" | head -n1 || true)"
+[[ -n "$libllama" && -n "$libggml" && -f "$cache/lib/libggml-base.so" ]] || {
+  echo "build-shim: $cache/lib lacks libllama / libggml / libggml-base: run scripts/fetch-llama-cpp.sh" >&2
+  exit 3
+}
+
+out_dir="$cache/shim"
+out="$out_dir/libtrit_ref_llama.so"
+stamp_now="$(cat "$root/shim/llama_shim.cpp" "$root/shim/trit_ref.h" "$here/build-shim.sh" "$cache/VERSION" \
+              <(echo "$TRIT_NODE_LLAMA_CPP_VERSION $TRIT_LLAMA_CPP_COMMIT") <("$cxx" --version) | sha256sum | cut -c1-64)"
+if [[ -f "$out" && -f "$out_dir/STAMP" && "$(cat "$out_dir/STAMP")" == "$stamp_now" ]]; then
+  echo "lane B shim: up to date at $out" >&2
+  exit 0
+fi
+
+mkdir -p "$out_dir"
+echo "lane B shim: building $out" >&2
+# -Wl,-rpath $ORIGIN/../lib: the shim finds libllama in the cache without LD_LIBRARY_PATH, even if moved.
+# -Wl,--no-undefined: a symbol missing from this libllama fails the build, not a later dlopen.
+"$cxx" -std=c++17 -O2 -fPIC -shared -Wall -Wextra -Wno-unused-parameter \
+  -DTRIT_REF_VERSION="\"$TRIT_NODE_LLAMA_CPP_VERSION ($TRIT_LLAMA_CPP_RELEASE)\"" \
+  -DTRIT_REF_COMMIT="\"$TRIT_LLAMA_CPP_COMMIT\"" \
+  -I "$root/shim" -I "$cache/src/include" -I "$cache/src/ggml/include" \
+  "$root/shim/llama_shim.cpp" -o "$out.tmp" \
+  "$libllama" "$libggml" "$cache/lib/libggml-base.so" -ldl \
+  -Wl,-rpath,'$ORIGIN/../lib' -Wl,--no-undefined
+mv "$out.tmp" "$out"
+echo "$stamp_now" > "$out_dir/STAMP"
+echo "lane B shim: built $out" >&2
