@@ -1,0 +1,180 @@
+// render_crossval_summary on hand-written parity / receipt fixtures (fixtures/, one folder per
+// artifact): statuses, metrics, first divergence, deviations, artifact paths, and errors naming the file.
+#include "crossval/summary.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace trit {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+std::string fixture(const std::string& name) {
+  return std::string(TRIT_SOURCE_DIR) + "/tests/crossval_summary/fixtures/" + name;
+}
+
+std::string render(const std::vector<std::string>& names, const SummaryOptions& options = {}) {
+  std::vector<std::string> dirs;
+  for (const auto& n : names) dirs.push_back(fixture(n));
+  auto md = render_crossval_summary(dirs, options);
+  EXPECT_TRUE(md.ok()) << (md.ok() ? "" : md.error().message);
+  return md.ok() ? *md : std::string();
+}
+
+std::string error_of(const std::vector<std::string>& dirs) {
+  auto md = render_crossval_summary(dirs, {});
+  EXPECT_FALSE(md.ok());
+  return md.ok() ? std::string() : md.error().message;
+}
+
+TEST(CrossvalSummary, PassingLaneShowsMetricsAndArtifactPaths) {
+  std::string md = render({"lane-b-llama-Linux"});
+  EXPECT_THAT(md, HasSubstr("**Overall: ✅ passed** — 2 run(s) from 1 artifact folder(s)."));
+  EXPECT_THAT(md, HasSubstr("| Lane B (llama.cpp) | linux x86_64 | ✅ passed | 2 | 2 | 0 | 0 |"));
+  EXPECT_THAT(md, HasSubstr("## Lane B (llama.cpp) · linux x86_64"));
+  EXPECT_THAT(md, HasSubstr("- reference: llama.cpp 3.22.1 (0ad4a86)"));
+  EXPECT_THAT(md, HasSubstr("- trit: 0.1.0 (abc123def456) ffi"));
+  // Each model's row: metrics as the parity file has them.
+  EXPECT_THAT(md, HasSubstr("| bitnet-tq2_0.gguf | bitnet-b1.58 | TQ2_0 | default | ✅ passed | 0.999991 | "
+                            "1.250e-06 | 4.500e-06 | 1.0000 | 1.0000 | none |"));
+  EXPECT_THAT(md, HasSubstr("| llama-q8_0.gguf | llama | Q8_0 | default | ✅ passed | 0.999876 |"));
+  EXPECT_THAT(md, HasSubstr("lane-b-llama-Linux/llama-q8_0/crossval-parity-llama.json`<br>`"));
+  EXPECT_THAT(md, HasSubstr("lane-b-llama-Linux/llama-q8_0/crossval-receipt-llama.json`"));
+  EXPECT_THAT(md, HasSubstr("## Deviations\n\nNone reported."));
+}
+
+TEST(CrossvalSummary, FailingLaneShowsFirstDivergenceAndDeviations) {
+  std::string md = render({"lane-b-llama-Linux", "lane-b-llama-macOS"});
+  EXPECT_THAT(md, HasSubstr("**Overall: ❌ failed** — 3 run(s) from 2 artifact folder(s)."));
+  EXPECT_THAT(md, HasSubstr("| Lane B (llama.cpp) | linux x86_64 | ✅ passed | 2 | 2 | 0 | 0 |"));
+  EXPECT_THAT(md, HasSubstr("| Lane B (llama.cpp) | macos arm64 | ❌ failed | 1 | 0 | 1 | 0 |"));
+  EXPECT_THAT(md, HasSubstr("| bitnet-tq1_0.gguf | bitnet-b1.58 | TQ1_0 | default | ❌ failed: logits parity "
+                            "outside tolerance 'default' at position 3 | 0.912346 | 1.230e-02 | 2.500e-01 | "
+                            "0.8750 | 0.6667 | pos 3 in \"The capital of France \\| is\" |"));
+  EXPECT_THAT(md, HasSubstr("- **Lane B (llama.cpp) · macos arm64 · bitnet-tq1_0.gguf**"));
+  EXPECT_THAT(md, HasSubstr("  - tokenization mismatch in 1 of 2 cases; first: \"naïve café\" differs at token 2 "
+                            "(ours [1,2,3], ref [1,2,4])"));
+  EXPECT_THAT(md, HasSubstr("  - greedy decode differs at step 1 in \"The capital of France | is\" (ours 10, ref 12)"));
+  EXPECT_THAT(md, HasSubstr("  - first diverging tensor at pos 3: layer 1 `ffn_out` (cos 0.93, max_abs 0.8)"));
+  EXPECT_THAT(md, HasSubstr("  - llama.cpp's bitnet graph uses SiLU; the model declares relu^2"));
+  // Linux sorts before macOS, Lane B before Lane A.
+  EXPECT_LT(md.find("## Lane B (llama.cpp) · linux"), md.find("## Lane B (llama.cpp) · macos"));
+}
+
+TEST(CrossvalSummary, SkippedLaneShowsItsReason) {
+  std::string md = render({"lane-a-bitnet-skipped"});
+  EXPECT_THAT(md, HasSubstr("**Overall: ⏭️ skipped (no lane ran against a reference)**"));
+  EXPECT_THAT(md, HasSubstr("| Lane A (bitnet.cpp) | linux x86_64 | ⏭️ skipped: bitnet.cpp not found: set "
+                            "BITNET_CPP_DIR to a built microsoft/BitNet checkout | 1 | 0 | 0 | 1 |"));
+  EXPECT_THAT(md, HasSubstr("| default.gguf | bitnet-b1.58 | I2_S | default | ⏭️ skipped: bitnet.cpp not found"));
+  // A skipped run has no metrics: dashes, never numbers.
+  EXPECT_THAT(md, HasSubstr("| — | — | — | — | — | — |"));
+  EXPECT_THAT(md, Not(HasSubstr("passed")));
+  EXPECT_THAT(md, Not(HasSubstr("- reference:")));  // the skipped run names no reference
+}
+
+TEST(CrossvalSummary, LaneAFailureIsNonBlockingByDefault) {
+  std::string md = render({"lane-b-llama-Linux", "lane-a-bitnet-failed"});
+  EXPECT_THAT(md, HasSubstr("**Overall: ⚠️ passed with non-blocking failures**"));
+  EXPECT_THAT(md, HasSubstr("| Lane A (bitnet.cpp) | linux x86_64 | ⚠️ failed (non-blocking) | 1 | 0 | 1 | 0 |"));
+  EXPECT_THAT(md, HasSubstr("⚠️ failed (non-blocking): decode parity 0.5 < 1.0"));
+  EXPECT_THAT(md, HasSubstr("- reference: bitnet.cpp 2024-10 (deadbee)"));
+  EXPECT_LT(md.find("| Lane B (llama.cpp) |"), md.find("| Lane A (bitnet.cpp) |"));
+
+  auto runs = load_crossval_runs({fixture("lane-a-bitnet-failed")});
+  ASSERT_TRUE(runs.ok());
+  EXPECT_FALSE(has_blocking_failure(*runs, {}));
+  SummaryOptions blocking;
+  blocking.non_blocking_lanes.clear();
+  EXPECT_TRUE(has_blocking_failure(*runs, blocking));
+  std::string strict = render({"lane-a-bitnet-failed"}, blocking);
+  EXPECT_THAT(strict, HasSubstr("| Lane A (bitnet.cpp) | linux x86_64 | ❌ failed | 1 | 0 | 1 | 0 |"));
+  EXPECT_THAT(strict, HasSubstr("**Overall: ❌ failed**"));
+}
+
+TEST(CrossvalSummary, ReceiptWithoutParityFileUsesTheReceipt) {
+  auto runs = load_crossval_runs({fixture("stub-receipt-only")});
+  ASSERT_TRUE(runs.ok()) << runs.error().message;
+  ASSERT_EQ(runs->size(), 1u);
+  const CrossvalRun& r = runs->front();
+  EXPECT_EQ(r.lane, "llama");  // from the file name: the receipt has no "lane"
+  EXPECT_EQ(r.status, "skipped");
+  EXPECT_EQ(r.os, "linux x86_64");
+  EXPECT_TRUE(r.parity_path.empty());
+  EXPECT_THAT(r.receipt_path, HasSubstr("stub-receipt-only/crossval-receipt-llama.json"));
+  EXPECT_THAT(r.reason, HasSubstr("TRIT_LLAMA_CPP_DIR=/tmp/empty has no libllama"));
+}
+
+TEST(CrossvalSummary, EmptyFolderIsListedAsNoResults) {
+  auto empty = std::filesystem::temp_directory_path() / "trit-crossval-summary-empty";
+  std::filesystem::create_directories(empty);
+  auto md = render_crossval_summary({fixture("lane-b-llama-Linux"), empty.string()}, {});
+  ASSERT_TRUE(md.ok());
+  EXPECT_THAT(*md, HasSubstr("| — | — | ❔ no results in `" + empty.string() + "` | 0 | 0 | 0 | 0 |"));
+  auto only_empty = render_crossval_summary({empty.string()}, {});
+  ASSERT_TRUE(only_empty.ok());
+  EXPECT_THAT(*only_empty, HasSubstr("**Overall: ❔ no results** — 0 run(s)"));
+}
+
+TEST(CrossvalSummary, ArtifactsUrlAndTitleAreRendered) {
+  SummaryOptions o;
+  o.title = "Nightly crossval";
+  o.artifacts_url = "https://github.com/o/r/actions/runs/1";
+  std::string md = render({"lane-b-llama-Linux"}, o);
+  EXPECT_EQ(md.rfind("# Nightly crossval\n", 0), 0u);
+  EXPECT_THAT(md, HasSubstr("Artifacts: https://github.com/o/r/actions/runs/1"));
+}
+
+TEST(CrossvalSummary, OutputIsDeterministic) {
+  EXPECT_EQ(render({"lane-b-llama-macOS", "lane-b-llama-Linux"}),
+            render({"lane-b-llama-macOS", "lane-b-llama-Linux"}));
+}
+
+TEST(CrossvalSummary, LongReasonIsCutOnACharacterBoundary) {
+  auto dir = std::filesystem::temp_directory_path() / "trit-crossval-summary-long";
+  std::filesystem::create_directories(dir);
+  std::string reason = "x";  // then 2-byte characters, so byte 160 falls inside one
+  for (int i = 0; i < 200; ++i) reason += "é";
+  std::ofstream(dir / "crossval-parity-llama.json")
+      << R"({"schema": "trit.crossval.parity/1", "lane": "llama", "status": "error", "reason": ")" << reason
+      << "\"}";
+  auto runs = load_crossval_runs({dir.string()});
+  ASSERT_TRUE(runs.ok()) << runs.error().message;
+  ASSERT_EQ(runs->size(), 1u);
+  const std::string& cut = runs->front().reason;
+  EXPECT_EQ(cut, reason.substr(0, 159) + "...");
+  auto md = render_crossval_summary({dir.string()}, {});
+  ASSERT_TRUE(md.ok());
+  EXPECT_THAT(*md, HasSubstr("| ❌ failed (error): " + reason.substr(0, 159) + "... |"));
+}
+
+TEST(CrossvalSummary, MalformedJsonNamesTheFile) {
+  std::string e = error_of({fixture("lane-b-llama-Linux"), fixture("malformed")});
+  EXPECT_THAT(e, HasSubstr("malformed/crossval-parity-llama.json: malformed JSON"));
+}
+
+TEST(CrossvalSummary, WrongSchemaNamesTheFileAndBothSchemas) {
+  std::string e = error_of({fixture("wrong-schema")});
+  EXPECT_THAT(e, HasSubstr("wrong-schema/crossval-receipt-llama.json: schema is 'trit.bench/1', expected "
+                           "'trit.crossval.receipt/1'"));
+}
+
+TEST(CrossvalSummary, UnknownStatusIsAnError) {
+  std::string e = error_of({fixture("bad-status")});
+  EXPECT_THAT(e, HasSubstr("bad-status/crossval-parity-llama.json: status is 'ok'"));
+}
+
+TEST(CrossvalSummary, MissingDirectoryIsAnError) {
+  std::string e = error_of({fixture("no-such-folder")});
+  EXPECT_THAT(e, HasSubstr("no-such-folder: not a directory"));
+}
+
+}  // namespace
+}  // namespace trit
