@@ -18,10 +18,14 @@ double rate(double n, double seconds) { return seconds > 0 ? n / seconds : 0.0; 
 
 std::string_view stop_reason_name(StopReason reason) {
   switch (reason) {
-    case StopReason::kEog: return "eog";
-    case StopReason::kLength: return "length";
-    case StopReason::kContext: return "ctx";
-    case StopReason::kCancel: return "cancel";
+    case StopReason::kEog:
+      return "eog";
+    case StopReason::kLength:
+      return "length";
+    case StopReason::kContext:
+      return "ctx";
+    case StopReason::kCancel:
+      return "cancel";
   }
   return "?";
 }

@@ -30,18 +30,18 @@ class LogitsSource {
 
 // How ids become text and which ids end generation; the tokenizer supplies both in real use.
 struct TokenText {
-  std::function<bool(int32_t id)> is_eog;         // empty: nothing ends generation early
-  std::function<std::string(int32_t id)> piece;   // empty: pieces and text stay ""
+  std::function<bool(int32_t id)> is_eog;        // empty: nothing ends generation early
+  std::function<std::string(int32_t id)> piece;  // empty: pieces and text stay ""
 };
 
 // Called with each generated token and its text as soon as it is sampled; return false to stop.
 using OnToken = std::function<bool(int32_t id, std::string_view piece)>;
 
 enum class StopReason {
-  kEog,     // the model sampled an end-of-generation token (not included in the output)
-  kLength,  // n_predict tokens generated
-  kContext, // the context is full: the last token could not be evaluated
-  kCancel,  // the callback returned false
+  kEog,      // the model sampled an end-of-generation token (not included in the output)
+  kLength,   // n_predict tokens generated
+  kContext,  // the context is full: the last token could not be evaluated
+  kCancel,   // the callback returned false
 };
 // "eog" | "length" | "ctx" | "cancel" (CONTRACT.md `trit run --json` "stop").
 std::string_view stop_reason_name(StopReason reason);
@@ -52,13 +52,13 @@ struct GenerateOptions {
 };
 
 struct GenerateTiming {
-  double prompt_s = 0;     // the one batched prompt evaluation
-  double gen_s = 0;        // the single-token evaluations (sampling excluded, as llama.cpp's
-                           // "eval time")
-  int n_gen_evals = 0;     // single-token evaluations: one fewer than tokens generated, since
-                           // the last sampled token needs no logits
-  double prompt_tok_s = 0; // prompt tokens / prompt_s
-  double gen_tok_s = 0;    // n_gen_evals / gen_s; 0 when nothing was evaluated
+  double prompt_s = 0;      // the one batched prompt evaluation
+  double gen_s = 0;         // the single-token evaluations (sampling excluded, as llama.cpp's
+                            // "eval time")
+  int n_gen_evals = 0;      // single-token evaluations: one fewer than tokens generated, since
+                            // the last sampled token needs no logits
+  double prompt_tok_s = 0;  // prompt tokens / prompt_s
+  double gen_tok_s = 0;     // n_gen_evals / gen_s; 0 when nothing was evaluated
 };
 
 struct GenerateResult {

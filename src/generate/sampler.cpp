@@ -29,7 +29,8 @@ double weight(float logit, float max_logit) {
 Status validate(const SamplerParams& p) {
   if (!std::isfinite(p.temperature) || p.temperature < 0.0f)
     return make_error("temperature must be >= 0 (0 = greedy), got " + fmt(p.temperature));
-  if (p.top_k < 0) return make_error("top-k must be >= 0 (0 = off), got " + std::to_string(p.top_k));
+  if (p.top_k < 0)
+    return make_error("top-k must be >= 0 (0 = off), got " + std::to_string(p.top_k));
   if (!(p.top_p > 0.0f && p.top_p <= 1.0f))
     return make_error("top-p must be in (0, 1] (1 = off), got " + fmt(p.top_p));
   if (!(p.min_p >= 0.0f && p.min_p <= 1.0f))
@@ -85,8 +86,9 @@ void Sampler::chain(std::span<const float> logits, std::vector<Candidate>& out) 
 
   if (is_greedy()) {
     // max_element keeps the first of equal maxima: the lowest id, as llama.cpp's greedy sampler.
-    auto best = std::max_element(out.begin(), out.end(),
-                                 [](const Candidate& a, const Candidate& b) { return a.logit < b.logit; });
+    auto best =
+        std::max_element(out.begin(), out.end(),
+                         [](const Candidate& a, const Candidate& b) { return a.logit < b.logit; });
     out = {*best};
     return;
   }
@@ -137,7 +139,8 @@ std::vector<TokenProb> Sampler::candidates(std::span<const float> logits) const 
   double total = 0.0;
   for (const Candidate& c : cands) total += weight(c.logit, max_logit);
   probs.reserve(cands.size());
-  for (const Candidate& c : cands) probs.push_back({c.id, float(weight(c.logit, max_logit) / total)});
+  for (const Candidate& c : cands)
+    probs.push_back({c.id, float(weight(c.logit, max_logit) / total)});
   return probs;
 }
 

@@ -70,7 +70,8 @@ TEST(Generate, StopsAtLengthAndEvaluatesThePromptInOneBatch) {
 
 TEST(Generate, StopsAtEndOfGenerationWithoutEmittingIt) {
   // After token 3 the model says EOS.
-  FakeSource src(64, [](const std::vector<int32_t>& ctx) { return ctx.back() == 3 ? kEos : ctx.back() + 1; });
+  FakeSource src(
+      64, [](const std::vector<int32_t>& ctx) { return ctx.back() == 3 ? kEos : ctx.back() + 1; });
   std::vector<int32_t> streamed;
   auto r = generate(src, kPrompt, {.n_predict = 50, .sampler = {.greedy = true}}, kText,
                     [&](int32_t id, std::string_view) {
@@ -160,9 +161,9 @@ TEST(Generate, WorksWithoutTextFunctions) {
 TEST(Generate, SampledRunIsReproducibleForASeed) {
   // Flat logits: every token equally likely, so the output is all randomness.
   auto flat = [](const std::vector<int32_t>&) { return int32_t(-1); };
-  GenerateOptions o{.n_predict = 20,
-                    .sampler = {.temperature = 1.0f, .top_k = 0, .top_p = 1.0f, .min_p = 0.0f,
-                                .seed = 5}};
+  GenerateOptions o{
+      .n_predict = 20,
+      .sampler = {.temperature = 1.0f, .top_k = 0, .top_p = 1.0f, .min_p = 0.0f, .seed = 5}};
   FakeSource a(64, flat), b(64, flat);
   auto ra = generate(a, kPrompt, o, TokenText{});
   auto rb = generate(b, kPrompt, o, TokenText{});
@@ -190,7 +191,8 @@ TEST(Generate, Errors) {
 
   auto too_long = generate(src, std::vector<int32_t>{0, 1, 2, 3, 4}, kGreedy, kText);
   ASSERT_FALSE(too_long.ok());
-  EXPECT_NE(too_long.error().message.find("5 tokens"), std::string::npos) << too_long.error().message;
+  EXPECT_NE(too_long.error().message.find("5 tokens"), std::string::npos)
+      << too_long.error().message;
   EXPECT_NE(too_long.error().message.find("--ctx"), std::string::npos);
 
   auto bad_n = generate(src, kPrompt, {.n_predict = -2, .sampler = {}}, kText);

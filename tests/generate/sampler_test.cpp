@@ -52,11 +52,16 @@ TEST(SamplerParams, ValidationNamesTheParameter) {
   };
   const float nan = std::nanf("");
   const Case cases[] = {
-      {{.temperature = -0.1f}, "temperature"}, {{.temperature = nan}, "temperature"},
-      {{.top_k = -1}, "top-k"},                {{.top_p = 0.0f}, "top-p"},
-      {{.top_p = 1.5f}, "top-p"},              {{.top_p = nan}, "top-p"},
-      {{.min_p = -0.01f}, "min-p"},            {{.min_p = 1.01f}, "min-p"},
-      {{.repeat_penalty = 0.0f}, "repeat-penalty"}, {{.repeat_penalty = -1.0f}, "repeat-penalty"},
+      {{.temperature = -0.1f}, "temperature"},
+      {{.temperature = nan}, "temperature"},
+      {{.top_k = -1}, "top-k"},
+      {{.top_p = 0.0f}, "top-p"},
+      {{.top_p = 1.5f}, "top-p"},
+      {{.top_p = nan}, "top-p"},
+      {{.min_p = -0.01f}, "min-p"},
+      {{.min_p = 1.01f}, "min-p"},
+      {{.repeat_penalty = 0.0f}, "repeat-penalty"},
+      {{.repeat_penalty = -1.0f}, "repeat-penalty"},
       {{.repeat_last_n = -2}, "repeat-last-n"},
   };
   for (const Case& c : cases) {
@@ -66,8 +71,9 @@ TEST(SamplerParams, ValidationNamesTheParameter) {
     EXPECT_FALSE(Sampler::create(c.p).ok()) << c.word;
   }
   // The edges of each range are valid.
-  EXPECT_TRUE(validate({.temperature = 0.0f, .top_k = 0, .top_p = 1.0f, .min_p = 1.0f,
-                        .repeat_last_n = -1}).ok());
+  EXPECT_TRUE(
+      validate({.temperature = 0.0f, .top_k = 0, .top_p = 1.0f, .min_p = 1.0f, .repeat_last_n = -1})
+          .ok());
 }
 
 TEST(Sampler, SameSeedSameTokensDifferentSeedDifferentTokens) {
