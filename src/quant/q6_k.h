@@ -31,9 +31,9 @@ void quantize_row_q6_K_ref(const float* x, Q6KBlock* y, int64_t n);
 // Matches ggml dequantize_row_q6_K: (d * scale) * q in float.
 void dequantize_row_q6_K(const Q6KBlock* x, float* y, int64_t n);
 
-// Matches ggml_vec_dot_q6_K_q8_K_generic: exact int32 per lane (8 lanes, lane = element % 8
-// within each group of 16 ... summed over groups with their scales), then per super-block
-// lane_sum[l] += (dx * dy) * float(lane_int[l]) in float, and the 8 lanes added in order at the end.
+// Matches ggml_vec_dot_q6_K_q8_K_generic: per super-block, 8 exact int32 lanes (lane = element % 8)
+// of scale * q6 * q8; then lane_sum[l] += (dx * dy) * float(lane_int[l]) in float; the 8 float lanes
+// are added in order 0..7 at the very end.
 float vec_dot_q6_K_q8_K(int64_t n, const Q6KBlock* x, const Q8KBlock* y);
 
 // Unpacks one super-block's 256 signed 6-bit values (q - 32, in -32..31) in element order.
