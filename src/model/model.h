@@ -16,6 +16,8 @@
 
 namespace trit {
 
+struct ModelWeights;
+
 // Numerics profile. kNative is the model's own definition (e.g. relu^2 for BitNet b1.58);
 // the others reproduce a reference engine's graph so that crossval compares like with like.
 enum class Compat {
@@ -41,7 +43,6 @@ using TraceFn = std::function<void(std::string_view name, int layer, const float
 class Model {
  public:
   static Result<std::unique_ptr<Model>> load(const std::string& path, const ModelOptions& opts = {});
-  virtual ~Model() = default;
 
   const HParams& hparams() const { return hparams_; }
   const gguf::File& file() const { return file_; }
@@ -51,12 +52,13 @@ class Model {
   std::vector<std::string> deviations() const;
   uint64_t n_params() const;
 
- protected:
+ private:
   Model(gguf::File file, HParams hparams, ModelOptions options)
       : file_(std::move(file)), hparams_(std::move(hparams)), options_(options) {}
   gguf::File file_;
   HParams hparams_;
   ModelOptions options_;
+  std::shared_ptr<const ModelWeights> weights_;  // points into file_'s mapping
   friend class Session;
 };
 
@@ -71,6 +73,7 @@ class Session {
   int n_past() const;
   int n_ctx() const;
   void reset();  // clear the KV cache
+  Status truncate(int n_past);  // forget positions >= n_past (e.g. to re-decode from a prefix)
   void set_trace(TraceFn fn);  // empty fn turns tracing off
 
  private:

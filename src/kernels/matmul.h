@@ -1,0 +1,36 @@
+// Matrix products of stored weights with float activations: the one entry point the model uses.
+// Activations are quantized to the format the weight type is paired with by its reference engine
+// (ggml's vec_dot_type: Q8_K for TQ1_0/TQ2_0/Q6_K, Q8_0 for Q4_0/Q8_0, F16 for F16; bitnet.cpp's
+// per-token int8 for I2_S), then each output is a dot of a weight row with a quantized token.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/tensor_type.h"
+#include "kernels/thread_pool.h"
+
+namespace trit {
+
+// A 2-D weight as GGUF stores it: `rows` output features of `cols` input features each.
+struct WeightMatrix {
+  TensorType type = TensorType::F32;
+  const uint8_t* data = nullptr;
+  int64_t rows = 0;
+  int64_t cols = 0;
+  float tensor_scale = 1.0f;  // I2_S: the per-tensor scale from the trailer
+  float out_scale = 1.0f;     // optional `<name>.scale` tensor (mainline bitnet): multiplies y
+  size_t row_bytes = 0;       // bytes per stored row
+};
+
+// y[t * w.rows + r] = out_scale * dot(W[r], quantize(x[t * w.cols ...])) for t < n_tokens.
+void matmul(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool);
+
+// One stored row dequantized to floats (embedding lookup). n = w.cols.
+void dequantize_weight_row(const WeightMatrix& w, int64_t row, float* out);
+
+// The name of the kernel matmul() uses for a weight type on this CPU ("tq2_0_q8k_avx2"), for logs
+// and receipts.
+std::string matmul_kernel_name(TensorType type);
+
+}  // namespace trit

@@ -1,0 +1,50 @@
+// The scalar reference matmul: quant/'s per-row functions, parallel over output rows.
+// Every fast kernel is tested against this (tests/kernels/).
+#include "kernels/matmul_ref.h"
+
+#include <vector>
+
+#include "core/assert.h"
+#include "quant/formats.h"
+#include "quant/i2_s.h"
+
+namespace trit {
+
+void matmul_ref(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool) {
+  if (w.type == TensorType::I2_S) {
+    std::vector<quant::I8Activations> acts(n_tokens);
+    for (int64_t t = 0; t < n_tokens; ++t) acts[t] = quant::quantize_activations_i8(x + t * w.cols, w.cols);
+    pool.parallel_for(w.rows, 16, [&](int64_t r0, int64_t r1) {
+      for (int64_t t = 0; t < n_tokens; ++t)
+        for (int64_t r = r0; r < r1; ++r)
+          y[t * w.rows + r] =
+              quant::vec_dot_i2_s_i8(w.cols, w.data + r * w.row_bytes, w.tensor_scale, acts[t]) * w.out_scale;
+    });
+    return;
+  }
+  const auto* traits = quant::format_traits(w.type);
+  TRIT_ASSERT(traits && traits->vec_dot);
+  const auto* act = quant::format_traits(traits->vec_dot_type);
+  TRIT_ASSERT(act && act->quantize_row);
+  const int64_t act_row = w.cols / act->block_size * act->type_size;
+  std::vector<uint8_t> xq(size_t(act_row * n_tokens));
+  for (int64_t t = 0; t < n_tokens; ++t) act->quantize_row(x + t * w.cols, xq.data() + t * act_row, w.cols);
+  pool.parallel_for(w.rows, 16, [&](int64_t r0, int64_t r1) {
+    for (int64_t t = 0; t < n_tokens; ++t)
+      for (int64_t r = r0; r < r1; ++r)
+        y[t * w.rows + r] =
+            traits->vec_dot(w.cols, w.data + r * w.row_bytes, xq.data() + t * act_row) * w.out_scale;
+  });
+}
+
+void dequantize_weight_row(const WeightMatrix& w, int64_t row, float* out) {
+  if (w.type == TensorType::I2_S) {
+    quant::dequantize_row_i2_s(w.data + row * w.row_bytes, w.tensor_scale, out, w.cols);
+    return;
+  }
+  const auto* traits = quant::format_traits(w.type);
+  TRIT_ASSERT(traits && traits->dequantize_row);
+  traits->dequantize_row(w.data + row * w.row_bytes, out, w.cols);
+}
+
+}  // namespace trit

@@ -1,0 +1,91 @@
+#include "model/blocks.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace trit {
+
+void rms_norm(const float* x, const float* w, float* y, int64_t n, float eps) {
+  double sum = 0.0;
+  for (int64_t i = 0; i < n; ++i) sum += double(x[i] * x[i]);
+  const float mean = float(sum / double(n));
+  const float scale = 1.0f / std::sqrt(mean + eps);
+  for (int64_t i = 0; i < n; ++i) y[i] = (x[i] * scale) * w[i];
+}
+
+void rope_cos_sin(int64_t pos, int64_t head_dim, float freq_base, const float* freq_factors, float* cos_sin) {
+  const float theta_scale = std::pow(freq_base, -2.0f / float(head_dim));
+  float theta = float(pos);
+  for (int64_t i = 0; i < head_dim / 2; ++i) {
+    const float ff = freq_factors ? freq_factors[i] : 1.0f;
+    const float t = theta / ff;
+    cos_sin[2 * i] = std::cos(t);
+    cos_sin[2 * i + 1] = std::sin(t);
+    theta *= theta_scale;
+  }
+}
+
+void rope_apply(float* head, int64_t head_dim, RopeType type, const float* cos_sin) {
+  const int64_t half = head_dim / 2;
+  for (int64_t i = 0; i < half; ++i) {
+    const float c = cos_sin[2 * i], s = cos_sin[2 * i + 1];
+    // normal: adjacent pairs (2i, 2i+1); neox: rotate-half pairs (i, i + half).
+    const int64_t a = type == RopeType::kNormal ? 2 * i : i;
+    const int64_t b = type == RopeType::kNormal ? 2 * i + 1 : i + half;
+    const float x0 = head[a], x1 = head[b];
+    head[a] = x0 * c - x1 * s;
+    head[b] = x0 * s + x1 * c;
+  }
+}
+
+void gated_activation(Activation act, float* g, const float* u, int64_t n) {
+  switch (act) {
+    case Activation::kSilu:
+      for (int64_t i = 0; i < n; ++i) g[i] = g[i] / (1.0f + std::exp(-g[i])) * u[i];
+      break;
+    case Activation::kRelu2:
+      for (int64_t i = 0; i < n; ++i) {
+        const float r = std::max(g[i], 0.0f);
+        g[i] = r * r * u[i];
+      }
+      break;
+    case Activation::kGelu: {
+      // tanh approximation, as ggml_gelu.
+      constexpr float kSqrt2OverPi = 0.79788456080286535587989211986876f;
+      constexpr float kCoef = 0.044715f;
+      for (int64_t i = 0; i < n; ++i) {
+        const float x = g[i];
+        g[i] = 0.5f * x * (1.0f + std::tanh(kSqrt2OverPi * x * (1.0f + kCoef * x * x))) * u[i];
+      }
+      break;
+    }
+  }
+}
+
+void attention_head(const float* q, const fp16_t* k, const fp16_t* v, int64_t kv_stride, int64_t n_kv,
+                    int64_t head_dim, float scale, float* scores, fp16_t* scratch16, float* out) {
+  for (int64_t d = 0; d < head_dim; ++d) scratch16[d] = fp32_to_fp16(q[d]);
+  float max_score = -INFINITY;
+  for (int64_t j = 0; j < n_kv; ++j) {
+    const fp16_t* kj = k + j * kv_stride;
+    float dot = 0.0f;
+    for (int64_t d = 0; d < head_dim; ++d) dot += fp16_to_fp32(scratch16[d]) * fp16_to_fp32(kj[d]);
+    scores[j] = dot * scale;
+    max_score = std::max(max_score, scores[j]);
+  }
+  double sum = 0.0;
+  for (int64_t j = 0; j < n_kv; ++j) {
+    scores[j] = std::exp(scores[j] - max_score);
+    sum += scores[j];
+  }
+  const float inv = float(1.0 / sum);
+  for (int64_t j = 0; j < n_kv; ++j) scratch16[j] = fp32_to_fp16(scores[j] * inv);
+  std::fill(out, out + head_dim, 0.0f);
+  for (int64_t j = 0; j < n_kv; ++j) {
+    const float p = fp16_to_fp32(scratch16[j]);
+    const fp16_t* vj = v + j * kv_stride;
+    for (int64_t d = 0; d < head_dim; ++d) out[d] += p * fp16_to_fp32(vj[d]);
+  }
+}
+
+}  // namespace trit

@@ -1,0 +1,238 @@
+// The forward pass. One layer loop for every supported architecture; each step is commented with
+// the equation it computes (REFERENCE.md section 2). BitNet adds the two sub-norms; the FFN
+// activation comes from the model (or the compat profile).
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "core/fp16.h"
+#include "kernels/matmul.h"
+#include "kernels/thread_pool.h"
+#include "model/blocks.h"
+#include "model/model.h"
+#include "model/model_impl.h"
+
+namespace trit {
+namespace {
+
+// Tokens evaluated per forward chunk: bounds the scratch memory of a long prompt.
+constexpr int64_t kMaxBatch = 256;
+
+}  // namespace
+
+struct Session::State {
+  const Model& model;
+  const HParams& hp;
+  const ModelWeights& w;
+  Activation activation;
+  ThreadPool pool;
+  int n_ctx;
+  int n_past = 0;
+  TraceFn trace;
+
+  // KV cache, fp16 like llama.cpp's default cache: [n_layer][n_ctx][n_head_kv * head_dim].
+  std::vector<fp16_t> k_cache, v_cache;
+
+  // Scratch for one chunk of B tokens (row-major [B][width]).
+  std::vector<float> x;      // [B][n_embd]   residual stream
+  std::vector<float> h;      // [B][n_embd]   normed input of a block
+  std::vector<float> q;      // [B][n_embd]   queries
+  std::vector<float> k;      // [B][n_embd_kv]
+  std::vector<float> v;      // [B][n_embd_kv]
+  std::vector<float> attn;   // [B][n_embd]   attention output (all heads)
+  std::vector<float> o;      // [B][n_embd]   projection output
+  std::vector<float> g;      // [B][n_ff]     gate, then act(gate) * up
+  std::vector<float> u;      // [B][n_ff]     up
+  std::vector<float> rope;   // [B][head_dim] cos/sin per token
+  std::vector<float> scores; // [threads][n_ctx]
+  std::vector<fp16_t> scratch16;  // [threads][max(n_ctx, head_dim)]
+
+  State(const Model& m, const ModelWeights& weights)
+      : model(m),
+        hp(m.hparams()),
+        w(weights),
+        activation(effective_activation(m.hparams(), m.options().compat)),
+        pool(m.options().n_threads) {
+    const int requested = m.options().n_ctx;
+    n_ctx = requested > 0 ? requested : int(std::min<uint32_t>(hp.n_ctx_train, 4096));
+    const size_t kv = size_t(hp.n_layer) * size_t(n_ctx) * hp.n_head_kv * hp.head_dim;
+    k_cache.assign(kv, 0);
+    v_cache.assign(kv, 0);
+    const size_t B = kMaxBatch, E = hp.n_embd, Ekv = size_t(hp.n_head_kv) * hp.head_dim;
+    x.resize(B * E);
+    h.resize(B * E);
+    q.resize(B * E);
+    k.resize(B * Ekv);
+    v.resize(B * Ekv);
+    attn.resize(B * E);
+    o.resize(B * E);
+    g.resize(B * hp.n_ff);
+    u.resize(B * hp.n_ff);
+    rope.resize(B * hp.head_dim);
+    scores.resize(size_t(pool.size()) * n_ctx);
+    scratch16.resize(size_t(pool.size()) * std::max<size_t>(n_ctx, hp.head_dim));
+  }
+
+  void emit(const char* name, int layer, const float* data, int64_t n_tokens, int64_t n) const {
+    if (trace) trace(name, layer, data, int(n_tokens), int(n));
+  }
+
+  void norm_rows(const float* in, const NormWeight& weight, float* out, int64_t n_tokens, int64_t n) {
+    for (int64_t t = 0; t < n_tokens; ++t) rms_norm(in + t * n, weight.data, out + t * n, n, hp.rms_eps);
+  }
+
+  // Causal GQA attention of B new tokens (positions pos0..pos0+B-1) of layer il, whose K/V have
+  // already been written to the cache.
+  void attention(int il, int64_t B, int64_t pos0) {
+    const int64_t hd = hp.head_dim, Ekv = int64_t(hp.n_head_kv) * hd;
+    const int64_t group = hp.n_head / hp.n_head_kv;
+    const fp16_t* kc = k_cache.data() + size_t(il) * n_ctx * Ekv;
+    const fp16_t* vc = v_cache.data() + size_t(il) * n_ctx * Ekv;
+    const float scale = 1.0f / std::sqrt(float(hd));
+    const int64_t n_tasks = B * hp.n_head;
+    const size_t s16 = std::max<size_t>(n_ctx, hd);
+    pool.run([&](int ith, int nth) {
+      float* sc = scores.data() + size_t(ith) * n_ctx;
+      fp16_t* sh = scratch16.data() + size_t(ith) * s16;
+      for (int64_t task = ith; task < n_tasks; task += nth) {
+        const int64_t t = task / hp.n_head, head = task % hp.n_head;
+        const int64_t kvh = head / group;
+        attention_head(q.data() + t * hp.n_embd + head * hd, kc + kvh * hd, vc + kvh * hd, Ekv,
+                       pos0 + t + 1, hd, scale, sc, sh, attn.data() + t * hp.n_embd + head * hd);
+      }
+    });
+  }
+
+  void layer(int il, int64_t B, int64_t pos0) {
+    const LayerWeights& L = w.layers[il];
+    const int64_t E = hp.n_embd, F = hp.n_ff, hd = hp.head_dim, Ekv = int64_t(hp.n_head_kv) * hd;
+
+    // 1. h = rmsnorm(x) * attn_norm;  q, k, v = Wq h, Wk h, Wv h
+    norm_rows(x.data(), L.attn_norm, h.data(), B, E);
+    emit("attn_norm", il, h.data(), B, E);
+    matmul(L.wq, h.data(), B, q.data(), pool);
+    matmul(L.wk, h.data(), B, k.data(), pool);
+    matmul(L.wv, h.data(), B, v.data(), pool);
+
+    // 2. rope(q), rope(k) at each token's position
+    for (int64_t t = 0; t < B; ++t) {
+      float* cs = rope.data() + t * hd;
+      rope_cos_sin(pos0 + t, hd, hp.rope_freq_base, w.rope_freqs.empty() ? nullptr : w.rope_freqs.data(), cs);
+      for (uint32_t head = 0; head < hp.n_head; ++head) rope_apply(q.data() + t * E + head * hd, hd, hp.rope_type, cs);
+      for (uint32_t head = 0; head < hp.n_head_kv; ++head)
+        rope_apply(k.data() + t * Ekv + head * hd, hd, hp.rope_type, cs);
+    }
+    emit("Qcur", il, q.data(), B, E);
+    emit("Kcur", il, k.data(), B, Ekv);
+    emit("Vcur", il, v.data(), B, Ekv);
+
+    // 3. append k, v to the cache (fp16), then causal attention over positions 0..pos
+    fp16_t* kc = k_cache.data() + (size_t(il) * n_ctx + pos0) * Ekv;
+    fp16_t* vc = v_cache.data() + (size_t(il) * n_ctx + pos0) * Ekv;
+    for (int64_t i = 0; i < B * Ekv; ++i) {
+      kc[i] = fp32_to_fp16(k[i]);
+      vc[i] = fp32_to_fp16(v[i]);
+    }
+    attention(il, B, pos0);
+    emit("kqv_out", il, attn.data(), B, E);
+
+    // 4. bitnet: a = rmsnorm(attn) * attn_sub_norm;  x = x + Wo a
+    const float* attn_in = attn.data();
+    if (L.attn_sub_norm) {
+      norm_rows(attn.data(), L.attn_sub_norm, h.data(), B, E);
+      emit("attn_sub_norm", il, h.data(), B, E);
+      attn_in = h.data();
+    }
+    matmul(L.wo, attn_in, B, o.data(), pool);
+    emit("attn_out", il, o.data(), B, E);
+    for (int64_t i = 0; i < B * E; ++i) x[i] += o[i];
+    emit("ffn_inp", il, x.data(), B, E);
+
+    // 5. f = rmsnorm(x) * ffn_norm;  g = act(Wgate f) * (Wup f)
+    norm_rows(x.data(), L.ffn_norm, h.data(), B, E);
+    emit("ffn_norm", il, h.data(), B, E);
+    matmul(L.ffn_gate, h.data(), B, g.data(), pool);
+    matmul(L.ffn_up, h.data(), B, u.data(), pool);
+    gated_activation(activation, g.data(), u.data(), B * F);
+
+    // 6. bitnet: g = rmsnorm(g) * ffn_sub_norm;  x = x + Wdown g
+    const float* down_in = g.data();
+    if (L.ffn_sub_norm) {
+      emit("ffn_sub_out", il, g.data(), B, F);
+      norm_rows(g.data(), L.ffn_sub_norm, u.data(), B, F);
+      emit("ffn_sub_norm", il, u.data(), B, F);
+      down_in = u.data();
+    }
+    matmul(L.ffn_down, down_in, B, o.data(), pool);
+    emit("ffn_out", il, o.data(), B, E);
+    for (int64_t i = 0; i < B * E; ++i) x[i] += o[i];
+    emit("l_out", il, x.data(), B, E);
+  }
+
+  // Runs one chunk; writes logits for rows [first_out, B) into out (n_vocab floats each).
+  void forward(const int32_t* tokens, int64_t B, int64_t first_out, float* out) {
+    const int64_t E = hp.n_embd;
+    const int64_t pos0 = n_past;
+    // token embeddings (get_rows: the stored row, dequantized)
+    for (int64_t t = 0; t < B; ++t) dequantize_weight_row(w.token_embd, tokens[t], x.data() + t * E);
+    emit("inp_embd", -1, x.data(), B, E);
+    for (uint32_t il = 0; il < hp.n_layer; ++il) layer(int(il), B, pos0);
+    n_past += int(B);
+    // Final: logits = W_out · (rmsnorm(x) * output_norm), only for the rows asked for.
+    const int64_t n_out = B - first_out;
+    if (n_out <= 0) return;
+    norm_rows(x.data() + first_out * E, w.output_norm, h.data(), n_out, E);
+    emit("result_norm", -1, h.data(), n_out, E);
+    matmul(w.output, h.data(), n_out, out, pool);
+    emit("result_output", -1, out, n_out, hp.n_vocab);
+  }
+};
+
+Session::Session(const Model& model) : state_(std::make_unique<State>(model, *model.weights_)) {}
+Session::~Session() = default;
+
+int Session::n_past() const { return state_->n_past; }
+int Session::n_ctx() const { return state_->n_ctx; }
+void Session::reset() { state_->n_past = 0; }
+void Session::set_trace(TraceFn fn) { state_->trace = std::move(fn); }
+
+Status Session::truncate(int n_past) {
+  if (n_past < 0 || n_past > state_->n_past)
+    return make_error("cannot truncate the KV cache to " + std::to_string(n_past) + " (it holds " +
+                      std::to_string(state_->n_past) + " positions)");
+  state_->n_past = n_past;
+  return {};
+}
+
+Status Session::eval(std::span<const int32_t> tokens, std::vector<float>* logits, bool all_logits) {
+  State& s = *state_;
+  const int64_t n = int64_t(tokens.size());
+  if (n == 0) return make_error("eval: no tokens");
+  if (s.n_past + n > s.n_ctx)
+    return make_error("context full: " + std::to_string(s.n_past) + " + " + std::to_string(n) +
+                      " tokens exceed the context of " + std::to_string(s.n_ctx) + " (use --ctx)");
+  for (int64_t i = 0; i < n; ++i) {
+    if (tokens[i] < 0 || uint32_t(tokens[i]) >= s.hp.n_vocab)
+      return make_error("token id " + std::to_string(tokens[i]) + " at index " + std::to_string(i) +
+                        " is outside the vocabulary (0.." + std::to_string(s.hp.n_vocab - 1) + ")");
+  }
+  const int64_t V = s.hp.n_vocab;
+  if (logits) logits->assign(size_t((all_logits ? n : 1) * V), 0.0f);
+  for (int64_t start = 0; start < n; start += kMaxBatch) {
+    const int64_t B = std::min(kMaxBatch, n - start);
+    const bool last_chunk = start + B == n;
+    int64_t first_out = B;  // no logits for this chunk
+    float* out = nullptr;
+    if (logits && all_logits) {
+      first_out = 0;
+      out = logits->data() + start * V;
+    } else if (logits && last_chunk) {
+      first_out = B - 1;
+      out = logits->data();
+    }
+    s.forward(tokens.data() + start, B, first_out, out);
+  }
+  return {};
+}
+
+}  // namespace trit

@@ -1,0 +1,155 @@
+#include "model/weights.h"
+
+#include <cmath>
+#include <cstring>
+#include <string>
+
+#include "core/fp16.h"
+#include "quant/formats.h"
+#include "quant/i2_s.h"
+
+namespace trit {
+namespace {
+
+std::string shape_str(const std::vector<uint64_t>& s) {
+  std::string out = "[";
+  for (size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
+  return out + "]";
+}
+
+struct Binder {
+  const gguf::File& f;
+  ModelWeights& w;
+
+  Error err(const std::string& msg) const { return make_error(f.path() + ": " + msg); }
+
+  Result<WeightMatrix> matrix(const std::string& name, uint64_t cols, uint64_t rows) {
+    const auto* t = f.find_tensor(name);
+    if (!t) return err("tensor '" + name + "' is missing");
+    if (t->shape.size() != 2 || t->shape[0] != cols || t->shape[1] != rows)
+      return err("tensor '" + name + "' has shape " + shape_str(t->shape) + ", expected [" +
+                 std::to_string(cols) + ", " + std::to_string(rows) + "]");
+    const auto* traits = quant::format_traits(t->type);
+    const bool computable = traits && (traits->vec_dot || t->type == TensorType::I2_S);
+    if (!computable)
+      return err("tensor '" + name + "' has type " + std::string(tensor_type_name(t->type)) +
+                 ", which trit cannot compute with (supported: f32 f16 bf16 q8_0 q4_0 q6_k tq1_0 tq2_0 i2_s)");
+    WeightMatrix m;
+    m.type = t->type;
+    m.data = t->data;
+    m.cols = int64_t(cols);
+    m.rows = int64_t(rows);
+    m.row_bytes = size_t(*row_bytes(t->type, cols));
+    if (t->type == TensorType::I2_S) {
+      if (cols % quant::kQK_I2_S != 0)
+        return err("tensor '" + name + "': I2_S rows must be a multiple of 128 elements");
+      m.tensor_scale = quant::i2_s_scale(t->data, int64_t(t->n_elements()));
+      if (!std::isfinite(m.tensor_scale)) return err("tensor '" + name + "': I2_S scale is not finite");
+    }
+    // Optional per-matrix output scale (mainline bitnet: blk.N.attn_q.scale, shape {1}).
+    const std::string scale_name = name.substr(0, name.rfind(".weight")) + ".scale";
+    if (const auto* s = f.find_tensor(scale_name)) {
+      if (s->n_elements() != 1) return err("tensor '" + scale_name + "' should have one element");
+      auto v = scalar(*s);
+      if (!v) return v.error();
+      m.out_scale = *v;
+    }
+    return m;
+  }
+
+  Result<float> scalar(const gguf::TensorInfo& t) {
+    float v = 0;
+    if (t.type == TensorType::F32) std::memcpy(&v, t.data, 4);
+    else if (t.type == TensorType::F16) v = fp16_to_fp32(uint16_t(t.data[0] | (t.data[1] << 8)));
+    else if (t.type == TensorType::BF16) v = bf16_to_fp32(uint16_t(t.data[0] | (t.data[1] << 8)));
+    else return err("tensor '" + t.name + "' must be f32, f16 or bf16");
+    if (!std::isfinite(v)) return err("tensor '" + t.name + "' is not finite");
+    return v;
+  }
+
+  Result<NormWeight> norm(const std::string& name, uint64_t n, bool required = true) {
+    const auto* t = f.find_tensor(name);
+    if (!t) {
+      if (required) return err("tensor '" + name + "' is missing");
+      return NormWeight{};
+    }
+    if (t->shape.size() != 1 || t->shape[0] != n)
+      return err("tensor '" + name + "' has shape " + shape_str(t->shape) + ", expected [" + std::to_string(n) + "]");
+    auto floats = to_floats(*t);
+    if (!floats) return floats.error();
+    return NormWeight{*floats, int64_t(n)};
+  }
+
+  // F32 data is used in place when aligned; anything else is converted into an owned buffer.
+  Result<const float*> to_floats(const gguf::TensorInfo& t) {
+    if (t.type == TensorType::F32 && reinterpret_cast<uintptr_t>(t.data) % alignof(float) == 0)
+      return reinterpret_cast<const float*>(t.data);
+    const auto* traits = quant::format_traits(t.type);
+    if (!traits || !traits->dequantize_row || t.shape[0] % uint64_t(traits->block_size) != 0)
+      return err("tensor '" + t.name + "' has type " + std::string(tensor_type_name(t.type)) +
+                 "; norm and rope tensors must be f32, f16 or bf16");
+    std::vector<float> v(t.n_elements());
+    traits->dequantize_row(t.data, v.data(), int64_t(v.size()));
+    w.owned.push_back(std::move(v));
+    return static_cast<const float*>(w.owned.back().data());
+  }
+};
+
+}  // namespace
+
+Result<ModelWeights> bind_weights(const gguf::File& file, const HParams& hp) {
+  ModelWeights w;
+  w.owned.reserve(2 * hp.n_layer + 8);  // pointers into `owned` must stay valid
+  Binder b{file, w};
+  const uint64_t E = hp.n_embd, V = hp.n_vocab, F = hp.n_ff;
+  const uint64_t E_kv = uint64_t(hp.n_head_kv) * hp.head_dim;
+  const bool bitnet = hp.arch != Arch::kLlama;
+
+  auto embd = b.matrix("token_embd.weight", E, V);
+  if (!embd) return embd.error();
+  w.token_embd = *embd;
+  auto on = b.norm("output_norm.weight", E);
+  if (!on) return on.error();
+  w.output_norm = *on;
+  if (hp.tied_embeddings) {
+    w.output = w.token_embd;
+  } else {
+    auto out = b.matrix("output.weight", E, V);
+    if (!out) return out.error();
+    w.output = *out;
+  }
+  if (const auto* rf = file.find_tensor("rope_freqs.weight")) {
+    if (rf->shape.size() != 1 || rf->shape[0] != hp.head_dim / 2)
+      return b.err("tensor 'rope_freqs.weight' should have head_dim/2 elements");
+    auto floats = b.to_floats(*rf);
+    if (!floats) return floats.error();
+    w.rope_freqs.assign(*floats, *floats + hp.head_dim / 2);
+  }
+
+  for (uint32_t il = 0; il < hp.n_layer; ++il) {
+    const std::string p = "blk." + std::to_string(il) + ".";
+    LayerWeights L;
+#define TRIT_BIND(field, expr)        \
+  {                                   \
+    auto r = (expr);                  \
+    if (!r) return r.error();         \
+    L.field = *r;                     \
+  }
+    TRIT_BIND(attn_norm, b.norm(p + "attn_norm.weight", E));
+    TRIT_BIND(wq, b.matrix(p + "attn_q.weight", E, E));
+    TRIT_BIND(wk, b.matrix(p + "attn_k.weight", E, E_kv));
+    TRIT_BIND(wv, b.matrix(p + "attn_v.weight", E, E_kv));
+    TRIT_BIND(wo, b.matrix(p + "attn_output.weight", E, E));
+    TRIT_BIND(attn_sub_norm, b.norm(p + "attn_sub_norm.weight", E, bitnet));
+    TRIT_BIND(ffn_norm, b.norm(p + "ffn_norm.weight", E));
+    TRIT_BIND(ffn_gate, b.matrix(p + "ffn_gate.weight", E, F));
+    TRIT_BIND(ffn_up, b.matrix(p + "ffn_up.weight", E, F));
+    TRIT_BIND(ffn_down, b.matrix(p + "ffn_down.weight", F, E));
+    TRIT_BIND(ffn_sub_norm, b.norm(p + "ffn_sub_norm.weight", F, bitnet));
+#undef TRIT_BIND
+    w.layers.push_back(L);
+  }
+  return w;
+}
+
+}  // namespace trit
