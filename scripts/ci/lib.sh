@@ -1,0 +1,142 @@
+# Shared helpers for scripts/ci/*.sh (sourced, not run). Paths are relative to the repository root,
+# which every script cd's into first, so a script behaves the same on a laptop and in the workflow.
+# shellcheck shell=bash
+
+ci_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$ci_root" || exit 1
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+# A warning that GitHub Actions also shows as an annotation on the run.
+warn() {
+  printf 'WARNING: %s\n' "$*" >&2
+  if [[ "${GITHUB_ACTIONS:-}" == true ]]; then echo "::warning::$*"; fi
+}
+die() {  # die MESSAGE [EXIT_CODE]
+  printf 'ERROR: %s\n' "$1" >&2
+  if [[ "${GITHUB_ACTIONS:-}" == true ]]; then echo "::error::$1"; fi
+  exit "${2:-1}"
+}
+
+ncpu() { getconf _NPROCESSORS_ONLN 2>/dev/null || sysctl -n hw.ncpu 2>/dev/null || echo 2; }
+
+# configure_build DIR [cmake args...]: configure DIR (Ninja for a new tree) with $TRIT_CMAKE_ARGS,
+# the same flags scripts/setup.sh passes, so a tree setup.sh built is not rebuilt from scratch.
+configure_build() {
+  local dir="$1"; shift
+  local args=(-S "$ci_root" -B "$dir" -DCMAKE_BUILD_TYPE=Release)
+  if [[ ! -f "$dir/CMakeCache.txt" ]] && command -v ninja >/dev/null; then args+=(-G Ninja); fi
+  # shellcheck disable=SC2206  # TRIT_CMAKE_ARGS is a space-separated list of -D flags, by design
+  local extra=(${TRIT_CMAKE_ARGS:-})
+  cmake "${args[@]}" ${extra[@]+"${extra[@]}"} "$@" >/dev/null
+}
+
+# crossval_test_targets DIR: the gtest executables of the crossval tests (targets crossval*_test).
+crossval_test_targets() {
+  # Ninja lists "name: phony", Makefiles "... name".
+  cmake --build "$1" --target help | sed -nE 's/^(\.\.\. )?(crossval[A-Za-z0-9_]*_test)(: .*)?$/\2/p' | sort -u
+}
+
+# build_trit DIR: build the trit binary and the crossval test executables in DIR.
+build_trit() {
+  local dir="$1" t targets=()
+  while IFS= read -r t; do targets+=("$t"); done < <(crossval_test_targets "$dir")
+  say "building trit ${targets[*]-} in $dir"
+  cmake --build "$dir" -j "$(ncpu)" --target trit ${targets[@]+"${targets[@]}"}
+}
+
+# run_crossval_tests DIR: run every crossval test executable built in DIR (they skip loudly when a
+# reference is absent).
+run_crossval_tests() {
+  local dir="$1" t exe failed=0
+  while IFS= read -r t; do
+    exe="$(find "$dir/tests" -type f -name "$t" -perm -u+x | head -n1)"
+    [[ -n "$exe" ]] || die "test executable $t not found under $dir/tests"
+    say "running $t"
+    "$exe" --gtest_brief=1 || failed=1
+  done < <(crossval_test_targets "$dir")
+  return "$failed"
+}
+
+# json_field FILE KEY: the string value of the first top-level "KEY" in a JSON file (jq when present).
+json_field() {
+  if command -v jq >/dev/null; then
+    jq -r --arg k "$2" '.[$k] // empty' "$1"
+  else
+    tr -d '\n' <"$1" | sed -n "s/.*\"$2\"[[:space:]]*:[[:space:]]*\"\([^\"]*\)\".*/\1/p" | head -n1
+  fi
+}
+
+# expect_all_skipped TRIT OUT_DIR: with no reference reachable, `trit crossval --lane both` must exit 0,
+# write a parity file and a receipt per lane with status "skipped" and a reason, and never "pass";
+# with --require-ref it must exit 3 (CONTRACT.md).
+expect_all_skipped() {
+  local trit="$1" out="$2" rc=0 lane f status
+  rm -rf "$out" && mkdir -p "$out"
+  say "trit crossval --lane both (no reference reachable): expect exit 0, every lane skipped"
+  "$trit" crossval --lane both --out-dir "$out" --format text 2> >(tee "$out/crossval.log" >&2) || rc=$?
+  [[ "$rc" == 0 ]] || die "trit crossval without a reference exited $rc, expected 0 (skipped is not a failure)"
+  for lane in llama bitnet; do
+    for f in "$out/crossval-parity-$lane.json" "$out/crossval-receipt-$lane.json"; do
+      [[ -f "$f" ]] || die "$f was not written"
+      status="$(json_field "$f" status)"
+      [[ "$status" == skipped ]] || die "$f: status '$status', expected 'skipped'"
+      [[ -n "$(json_field "$f" reason)" ]] || die "$f: a skipped lane must say why (empty reason)"
+    done
+    say "lane $lane: skipped: $(json_field "$out/crossval-parity-$lane.json" reason)"
+  done
+  rc=0
+  say "trit crossval --lane llama --require-ref: expect exit 3"
+  "$trit" crossval --lane llama --require-ref --out-dir "$out/require-ref" 2>>"$out/crossval.log" || rc=$?
+  [[ "$rc" == 3 ]] || die "trit crossval --require-ref without a reference exited $rc, expected 3"
+}
+
+# crossval_matrix LANE "ARCH:TYPE ..." TRIT OUT_DIR MODELS_DIR [crossval flags...]
+# For each entry: `trit synth` a tiny model (seed 1), then `trit crossval --lane LANE --out-dir
+# OUT_DIR/ARCH-TYPE`, keeping report.md and the logs there. Prints one line per model (from the
+# parity file's status) and returns the worst exit code: 1 (parity or tokenization) over 3 (no
+# reference) over any other error (4); 0 when every run exited 0 (skipped runs included).
+crossval_matrix() {
+  local lane="$1" matrix="$2" trit="$3" out="$4" models="$5"; shift 5
+  local entry arch type name rc status i worst=0 names=() rcs=()  # bash 3.2: no associative arrays
+  rm -rf "$out"
+  mkdir -p "$out" "$models"
+  for entry in $matrix; do
+    arch="${entry%%:*}" type="${entry#*:}"
+    [[ "$entry" == *:* && -n "$arch" && -n "$type" ]] || die "matrix entry '$entry' is not ARCH:TYPE" 4
+    name="$arch-$type"
+    names+=("$name")
+    mkdir -p "$out/$name"
+    say "[$name] trit synth --arch $arch --shape tiny --type $type --seed 1"
+    if ! "$trit" synth --arch "$arch" --shape tiny --type "$type" --seed 1 -o "$models/$name.gguf" \
+         2>"$out/$name/synth.log"; then
+      cat "$out/$name/synth.log" >&2
+      rcs+=(4)
+      continue
+    fi
+    say "[$name] trit crossval --lane $lane $*"
+    rc=0
+    "$trit" crossval --model "$models/$name.gguf" --lane "$lane" "$@" --out-dir "$out/$name" \
+      --format md >"$out/$name/report.md" 2> >(tee "$out/$name/crossval.log" >&2) || rc=$?
+    rcs+=("$rc")
+  done
+  printf '\n%-24s %s\n' MODEL RESULT >&2
+  for i in "${!names[@]}"; do
+    name="${names[$i]}" rc="${rcs[$i]}"
+    status="$(json_field "$out/$name/crossval-parity-$lane.json" status 2>/dev/null || true)"
+    case "$rc" in
+      0) result="exit 0, status ${status:-<no parity file>}" ;;
+      1) result="FAILED: parity outside tolerance" ;;
+      2) result="FAILED: tokenization mismatch" ;;
+      3) result="FAILED: reference unavailable" ;;
+      *) result="FAILED: error, exit $rc (see $out/$name/*.log)" ;;
+    esac
+    printf '%-24s %s\n' "$name" "$result" >&2
+    case "$rc" in
+      0) ;;
+      1|2) worst=1 ;;
+      3) [[ "$worst" == 1 ]] || worst=3 ;;
+      *) [[ "$worst" != 0 ]] || worst=4 ;;
+    esac
+  done
+  return "$worst"
+}
