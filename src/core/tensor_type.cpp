@@ -33,7 +33,7 @@ constexpr std::array kTypes = {
     TensorTypeInfo{TensorType::TQ1_0, "tq1_0", 256, 54, true},
     TensorTypeInfo{TensorType::TQ2_0, "tq2_0", 256, 66, true},
     // I2_S: 4 codes per byte; the per-tensor scale lives in a trailer (kI2sTrailerBytes).
-    TensorTypeInfo{TensorType::I2_S, "i2_s", 4, 1, true},
+    TensorTypeInfo{TensorType::I2_S, "i2_s", 128, 32, true},
 };
 
 }  // namespace
