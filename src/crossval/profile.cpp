@@ -1,0 +1,50 @@
+#include "crossval/profile.h"
+
+#include <array>
+
+namespace trit::crossval {
+namespace {
+
+// Thresholds, and why:
+// - strict: same weights, same activation quantization (trit's compat profile reproduces the
+//   reference's): the only difference is float summation order and thread splitting, which keeps
+//   logits within ~1e-5 relative. A real bug (one wrong weight, a wrong RoPE, a missing norm)
+//   moves cosine below 0.999 and KL above 1e-2 at once, so 0.9999 / 1e-3 separates the two with
+//   a wide margin. Decode must match fully, except where the two candidate tokens are within
+//   0.01 logits in both engines (a near tie: Q8 activation rounding alone can flip it).
+// - loose / actquant: different activation quantization (e.g. Q8_K per-256 blocks vs per-token
+//   int8, or F16 vs F32 activations) adds ~0.5% relative noise per matmul; over a few layers
+//   cosine stays above 0.999 and KL below 0.02 for a correct model. Greedy decode may part ways
+//   after a few tokens on such noise, so half the tokens must match.
+// - smoke: catches gross breakage only (wrong architecture, garbage weights); never for release.
+constexpr std::array kProfiles = {
+    Profile{"strict", 0.9999, 1e-3, 1.0, 1.0, 1e-2,
+            "same formats on both sides (the default); differences are summation order only"},
+    Profile{"loose", 0.999, 2e-2, 0.95, 0.5, 0.1,
+            "different activation quantization or precision (e.g. Q8_K vs per-token int8, F16 vs F32)"},
+    Profile{"actquant", 0.999, 2e-2, 0.95, 0.5, 0.1, "alias of loose, named for its main use"},
+    Profile{"smoke", 0.99, 0.1, 0.9, 0.0, 0.5, "gross breakage only (wrong graph, garbage weights)"},
+};
+
+}  // namespace
+
+std::span<const Profile> profiles() { return kProfiles; }
+
+std::string profile_names() {
+  std::string s;
+  for (const Profile& p : kProfiles) {
+    if (!s.empty()) s += ", ";
+    s += p.name;
+  }
+  return s;
+}
+
+Result<Profile> profile_by_name(std::string_view name) {
+  for (const Profile& p : kProfiles) {
+    if (p.name == name) return p;
+  }
+  return make_error("--tolerance: unknown profile '" + std::string(name) + "' (expected one of: " + profile_names() +
+                    ")");
+}
+
+}  // namespace trit::crossval
