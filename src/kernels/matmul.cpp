@@ -1,17 +1,180 @@
-// Dispatch: chooses the matmul implementation for a weight type on this CPU.
-// TRIT_ISA=scalar forces the scalar reference everywhere.
+// Dispatch (STYLE.md 4): the variant tables, the choice made once per weight type from
+// cpu_features() and TRIT_ISA, and matmul() running the chosen variant over the pool.
 #include "kernels/matmul.h"
 
-#include "kernels/matmul_ref.h"
+#include <array>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <vector>
+
+#include "core/assert.h"
+#include "core/cpu.h"
+#include "core/log.h"
+#include "kernels/kernels_avx2.h"
+#include "kernels/kernels_scalar.h"
+#include "kernels/matmul_variants.h"
+#include "quant/formats.h"
+#include "quant/i2_s.h"
 
 namespace trit {
+namespace {
+
+// Rows of each table in ISA order; the scalar row first and always there.
+constexpr std::array kTq2 = {
+    MatmulVariant{"matmul_tq2_q8k_ref", Isa::kScalar, scalar::quantize_q8_K, scalar::matmul_rows_vec_dot},
+    MatmulVariant{"matmul_tq2_q8k_avx2", Isa::kAvx2, avx2::quantize_q8_K, avx2::matmul_rows_tq2_q8k},
+};
+constexpr std::array kTq1 = {
+    MatmulVariant{"matmul_tq1_q8k_ref", Isa::kScalar, scalar::quantize_q8_K, scalar::matmul_rows_vec_dot},
+    MatmulVariant{"matmul_tq1_q8k_avx2", Isa::kAvx2, avx2::quantize_q8_K, avx2::matmul_rows_tq1_q8k},
+};
+constexpr std::array kI2s = {
+    MatmulVariant{"matmul_i2s_i8_ref", Isa::kScalar, scalar::quantize_i8_s, scalar::matmul_rows_i2_s},
+    MatmulVariant{"matmul_i2s_i8_avx2", Isa::kAvx2, avx2::quantize_i8_s, avx2::matmul_rows_i2s_i8},
+};
+constexpr std::array kQ8_0 = {
+    MatmulVariant{"matmul_q8_0_q8_0_ref", Isa::kScalar, scalar::quantize_q8_0, scalar::matmul_rows_vec_dot},
+    MatmulVariant{"matmul_q8_0_q8_0_avx2", Isa::kAvx2, avx2::quantize_q8_0, avx2::matmul_rows_q8_0_q8_0},
+};
+constexpr std::array kQ4_0 = {
+    MatmulVariant{"matmul_q4_0_q8_0_ref", Isa::kScalar, scalar::quantize_q8_0, scalar::matmul_rows_vec_dot},
+    MatmulVariant{"matmul_q4_0_q8_0_avx2", Isa::kAvx2, avx2::quantize_q8_0, avx2::matmul_rows_q4_0_q8_0},
+};
+constexpr std::array kF16 = {
+    MatmulVariant{"matmul_f16_f16_ref", Isa::kScalar, scalar::quantize_f16, scalar::matmul_rows_vec_dot},
+    MatmulVariant{"matmul_f16_f16_avx2", Isa::kAvx2, avx2::quantize_f16, avx2::matmul_rows_f16_f16},
+};
+// Q6_K's reference keeps 8 float lanes indexed by element % 8, which the pairwise AVX2 integer
+// dot cannot reproduce exactly; only the Q8_K quantization is vectorized for it so far.
+constexpr std::array kQ6K = {
+    MatmulVariant{"matmul_q6_k_q8k_ref", Isa::kScalar, scalar::quantize_q8_K, scalar::matmul_rows_vec_dot},
+    MatmulVariant{"matmul_q6_k_q8k_avx2q", Isa::kAvx2, avx2::quantize_q8_K, scalar::matmul_rows_vec_dot},
+};
+// Types without a dedicated kernel still go through the reference vec_dot.
+constexpr std::array kGeneric = {
+    MatmulVariant{"matmul_vec_dot_ref", Isa::kScalar, nullptr, scalar::matmul_rows_vec_dot},
+};
+
+bool force_scalar() {
+  static const bool forced = [] {
+    const char* e = std::getenv("TRIT_ISA");
+    return e != nullptr && std::strcmp(e, "scalar") == 0;
+  }();
+  return forced;
+}
+
+// Quantizes with the type's reference quantizer (for kGeneric, whose rows have none).
+void quantize_generic(TensorType type, const float* x, uint8_t* out, int64_t n) {
+  const auto* traits = quant::format_traits(type);
+  const auto* act = quant::format_traits(traits->vec_dot_type);
+  TRIT_ASSERT(act && act->quantize_row);
+  act->quantize_row(x, out, n);
+}
+
+// The choice for every type, made once and logged once.
+struct KernelSet {
+  std::array<const MatmulVariant*, 64> chosen{};
+  KernelSet() {
+    for (const auto& f : quant::formats()) {
+      const auto id = size_t(f.type);
+      if (id >= chosen.size()) continue;
+      const MatmulVariant* pick = nullptr;
+      for (const auto& v : matmul_variants(f.type))
+        if (isa_supported(v.isa)) pick = &v;
+      chosen[id] = pick;
+      if (pick != nullptr)
+        TRIT_LOG_DEBUG("kernels: %s -> %s", std::string(f.name).c_str(), std::string(pick->name).c_str());
+    }
+    TRIT_LOG_DEBUG("kernels: isa %s (cpu: %s)%s", isa_supported(Isa::kAvx2) ? "avx2" : "scalar",
+                   cpu_features_string().c_str(), force_scalar() ? " [TRIT_ISA=scalar]" : "");
+  }
+};
+
+const KernelSet& kernel_set() {
+  static const KernelSet set;
+  return set;
+}
+
+}  // namespace
+
+std::string_view isa_name(Isa isa) { return isa == Isa::kAvx2 ? "avx2" : "scalar"; }
+
+bool isa_available(Isa isa) {
+  if (isa == Isa::kScalar) return true;
+  const auto& f = cpu_features();
+  return f.avx2 && f.fma && f.f16c;
+}
+
+bool isa_supported(Isa isa) { return isa == Isa::kScalar || (!force_scalar() && isa_available(isa)); }
+
+int64_t act_row_bytes(TensorType type, int64_t cols) {
+  if (type == TensorType::I2_S) return int64_t(sizeof(I8ActHeader)) + cols;
+  const auto* traits = quant::format_traits(type);
+  TRIT_ASSERT(traits);
+  const auto* act = quant::format_traits(traits->vec_dot_type);
+  TRIT_ASSERT(act);
+  return cols / act->block_size * act->type_size;
+}
+
+std::span<const MatmulVariant> matmul_variants(TensorType type) {
+  switch (type) {
+    case TensorType::TQ2_0: return kTq2;
+    case TensorType::TQ1_0: return kTq1;
+    case TensorType::I2_S: return kI2s;
+    case TensorType::Q8_0: return kQ8_0;
+    case TensorType::Q4_0: return kQ4_0;
+    case TensorType::F16: return kF16;
+    case TensorType::Q6_K: return kQ6K;
+    default: {
+      const auto* traits = quant::format_traits(type);
+      if (traits != nullptr && traits->vec_dot != nullptr) return kGeneric;
+      return {};
+    }
+  }
+}
+
+const MatmulVariant* chosen_matmul_variant(TensorType type) {
+  const auto id = size_t(type);
+  const auto& set = kernel_set();
+  return id < set.chosen.size() ? set.chosen[id] : nullptr;
+}
+
+void matmul_with(const MatmulVariant& v, const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
+                 ThreadPool& pool) {
+  const int64_t stride = act_row_bytes(w.type, w.cols);
+  // 64-byte aligned rows of quantized tokens, reused across calls on this thread.
+  thread_local std::vector<uint8_t> buf;
+  const int64_t padded = (stride + 63) / 64 * 64;
+  buf.resize(size_t(padded * n_tokens + 64));
+  uint8_t* base = buf.data() + (64 - reinterpret_cast<uintptr_t>(buf.data()) % 64) % 64;
+  // Quantize tokens in parallel when there are several (prefill); one token is cheap.
+  auto quantize_token = [&](int64_t t) {
+    if (v.quantize != nullptr) v.quantize(x + t * w.cols, base + t * padded, w.cols);
+    else quantize_generic(w.type, x + t * w.cols, base + t * padded, w.cols);
+  };
+  if (n_tokens > 1) {
+    pool.parallel_for(n_tokens, 1, [&](int64_t t0, int64_t t1) {
+      for (int64_t t = t0; t < t1; ++t) quantize_token(t);
+    });
+  } else {
+    quantize_token(0);
+  }
+  const MatmulArgs args{&w, base, padded, n_tokens, y};
+  // Row chunks are multiples of 16 so SIMD kernels see whole groups of rows.
+  pool.parallel_for(w.rows, 16, [&](int64_t r0, int64_t r1) { v.rows(args, r0, r1); });
+}
 
 void matmul(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool) {
-  matmul_ref(w, x, n_tokens, y, pool);
+  if (n_tokens <= 0) return;
+  const MatmulVariant* v = chosen_matmul_variant(w.type);
+  TRIT_ASSERT(v != nullptr);
+  matmul_with(*v, w, x, n_tokens, y, pool);
 }
 
 std::string matmul_kernel_name(TensorType type) {
-  return std::string(tensor_type_name(type)) + "_ref";
+  const MatmulVariant* v = chosen_matmul_variant(type);
+  return v != nullptr ? std::string(v->name) : std::string(tensor_type_name(type)) + "_none";
 }
 
 }  // namespace trit

@@ -1,0 +1,35 @@
+#include "kernels/attention.h"
+
+#include "kernels/kernels_avx2.h"
+#include "kernels/matmul_variants.h"
+
+namespace trit {
+namespace {
+
+float dot_f16_scalar(const fp16_t* a, const fp16_t* b, int64_t n) {
+  float dot = 0.0f;
+  for (int64_t d = 0; d < n; ++d) dot += fp16_to_fp32(a[d]) * fp16_to_fp32(b[d]);
+  return dot;
+}
+
+void axpy_f16_scalar(float p, const fp16_t* v, float* out, int64_t n) {
+  for (int64_t d = 0; d < n; ++d) out[d] += p * fp16_to_fp32(v[d]);
+}
+
+struct AttentionKernels {
+  float (*dot)(const fp16_t*, const fp16_t*, int64_t);
+  void (*axpy)(float, const fp16_t*, float*, int64_t);
+};
+
+const AttentionKernels& kernels() {
+  static const AttentionKernels k = isa_supported(Isa::kAvx2) ? AttentionKernels{avx2::dot_f16, avx2::axpy_f16}
+                                                               : AttentionKernels{dot_f16_scalar, axpy_f16_scalar};
+  return k;
+}
+
+}  // namespace
+
+float dot_f16_f16(const fp16_t* a, const fp16_t* b, int64_t n) { return kernels().dot(a, b, n); }
+void axpy_f16(float p, const fp16_t* v, float* out, int64_t n) { kernels().axpy(p, v, out, n); }
+
+}  // namespace trit

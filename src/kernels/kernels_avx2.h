@@ -1,0 +1,29 @@
+// AVX2 kernels (each defined in a *_avx2.cpp compiled with -mavx2 -mfma -mf16c and nothing else
+// compiled with those flags). Callers reach them only through the variant tables, after
+// isa_supported(Isa::kAvx2), so no AVX2 instruction runs on a CPU without it.
+#pragma once
+
+#include "core/fp16.h"
+#include "kernels/matmul_variants.h"
+
+namespace trit::avx2 {
+
+// Activation quantizers: bit-identical to quant/'s references (tested).
+void quantize_q8_K(const float* x, uint8_t* out, int64_t n);
+void quantize_q8_0(const float* x, uint8_t* out, int64_t n);
+void quantize_f16(const float* x, uint8_t* out, int64_t n);
+void quantize_i8_s(const float* x, uint8_t* out, int64_t n);
+
+void matmul_rows_tq2_q8k(const MatmulArgs& a, int64_t r0, int64_t r1);
+void matmul_rows_tq1_q8k(const MatmulArgs& a, int64_t r0, int64_t r1);
+void matmul_rows_i2s_i8(const MatmulArgs& a, int64_t r0, int64_t r1);
+void matmul_rows_q8_0_q8_0(const MatmulArgs& a, int64_t r0, int64_t r1);
+void matmul_rows_q4_0_q8_0(const MatmulArgs& a, int64_t r0, int64_t r1);
+void matmul_rows_f16_f16(const MatmulArgs& a, int64_t r0, int64_t r1);
+
+// Attention helpers (model/blocks.cpp attention_head): fp16 x fp16 dot in float, and
+// out[d] += p * v[d] with v fp16.
+float dot_f16(const fp16_t* a, const fp16_t* b, int64_t n);
+void axpy_f16(float p, const fp16_t* v, float* out, int64_t n);
+
+}  // namespace trit::avx2

@@ -1,0 +1,203 @@
+// AVX2 ternary matmuls: TQ2_0 and TQ1_0 against Q8_K, I2_S against per-token int8.
+//
+// Exactness: every integer dot is the reference's exact int32 (codes 0..2 as unsigned bytes times
+// int8 activations with maddubs, which cannot saturate: 2 * 2 * 128 < 32767; the -1 bias of the
+// codes is removed with the activation sums, bsums for Q8_K, the token sum for I2_S). The float
+// part is the reference's own: per block sum += float(sumi) * (dy * dx), in block order, one
+// float accumulator per output, no FMA (-ffp-contract=off) — so these kernels equal quant/'s
+// vec_dot bit for bit (tolerance 0 in tests/kernels/).
+//
+// Blocking: one weight row is unpacked once per block into 8 registers of codes and used for up
+// to 4 tokens (prefill); rows are visited in chunks of kRowChunk so the chunk's weights stay in
+// L1/L2 while every tile of 4 tokens streams past them.
+#include <cstring>
+
+#include "kernels/avx2_common.h"
+#include "kernels/kernels_avx2.h"
+#include "quant/i2_s.h"
+#include "quant/q8_k.h"
+#include "quant/tq1_0.h"
+#include "quant/tq2_0.h"
+
+namespace trit::avx2 {
+namespace {
+
+using quant::kQK_K;
+using quant::Q8KBlock;
+
+constexpr int64_t kRowChunk = 16;  // rows whose weights are reused by every token tile
+constexpr int kTokTile = 4;        // tokens per weight unpack (hsum4_i32 reduces 4 at once)
+
+// 256 codes (0, 1, 2) of one TQ2_0 block in element order: byte g*32+m holds element
+// g*128 + 32k + m at bits 2k.
+struct UnpackTq2 {
+  using Block = quant::TQ2_0Block;
+  static void codes(const Block& b, __m256i c[8]) {
+    const __m256i mask = _mm256_set1_epi8(3);
+    for (int g = 0; g < 2; ++g) {
+      const __m256i v = loadu(b.qs + 32 * g);
+      c[4 * g + 0] = _mm256_and_si256(v, mask);
+      c[4 * g + 1] = _mm256_and_si256(_mm256_srli_epi16(v, 2), mask);
+      c[4 * g + 2] = _mm256_and_si256(_mm256_srli_epi16(v, 4), mask);
+      c[4 * g + 3] = _mm256_and_si256(_mm256_srli_epi16(v, 6), mask);
+    }
+  }
+};
+
+// Trit of each byte for per-16-bit-lane multipliers m (3^k for both bytes of the lane):
+// t = (uint8_t)(v * 3^k), trit = (t * 3) >> 8, computed as a high 16-bit product
+// ((t << 8) * 3 >> 16 for odd bytes, t * 768 >> 16 for even ones).
+inline __m256i trits(__m256i v, __m256i m) {
+  const __m256i lo_mask = _mm256_set1_epi16(0x00FF);
+  const __m256i even = _mm256_and_si256(_mm256_mullo_epi16(v, m), lo_mask);
+  const __m256i odd = _mm256_mullo_epi16(_mm256_andnot_si256(lo_mask, v), m);  // x_hi * 3^k in the high byte
+  const __m256i te = _mm256_mulhi_epu16(even, _mm256_set1_epi16(768));
+  const __m256i to = _mm256_mulhi_epu16(_mm256_andnot_si256(lo_mask, odd), _mm256_set1_epi16(3));
+  return _mm256_or_si256(te, _mm256_slli_epi16(to, 8));
+}
+
+// 256 codes of one TQ1_0 block in element order (layout in quant/tq1_0.h).
+struct UnpackTq1 {
+  using Block = quant::TQ1_0Block;
+  static void codes(const Block& b, __m256i c[8]) {
+    const __m256i v = loadu(b.qs);  // elements 32k + m, k = 0..4
+    static constexpr int16_t kPow[5] = {1, 3, 9, 27, 81};
+    for (int k = 0; k < 5; ++k) c[k] = trits(v, _mm256_set1_epi16(kPow[k]));
+    // qs[32..47]: element 160 + 16k + m; both halves hold the 16 bytes, trits k and k+1.
+    const __m128i q16 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.qs + 32));
+    const __m256i v16 = _mm256_broadcastsi128_si256(q16);
+    c[5] = trits(v16, _mm256_setr_epi16(1, 1, 1, 1, 1, 1, 1, 1, 3, 3, 3, 3, 3, 3, 3, 3));
+    c[6] = trits(v16, _mm256_setr_epi16(9, 9, 9, 9, 9, 9, 9, 9, 27, 27, 27, 27, 27, 27, 27, 27));
+    // elements 224..239 (trit 4 of qs[32..47]) then 240..255: byte 4k+j is trit k of qh[j].
+    uint32_t qh;
+    std::memcpy(&qh, b.qh, 4);
+    const __m128i h = _mm_set1_epi32(int(qh));
+    const __m256i v7 = _mm256_inserti128_si256(_mm256_castsi128_si256(q16), h, 1);
+    c[7] = trits(v7, _mm256_setr_epi16(81, 81, 81, 81, 81, 81, 81, 81, 1, 1, 3, 3, 9, 9, 27, 27));
+  }
+};
+
+// sum(code * a) - sum(a) over one block as int32x8 (exact; the lanes add up to the block's sumi).
+inline __m256i block_dot(const __m256i c[8], const Q8KBlock& y) {
+  __m256i s16 = _mm256_setzero_si256();
+  for (int k = 0; k < 8; ++k) s16 = _mm256_add_epi16(s16, _mm256_maddubs_epi16(c[k], loadu(y.qs + 32 * k)));
+  // 8 pairs of at most 2 * 2 * 127 each: |s16| <= 4064, no int16 overflow.
+  const __m256i ones = _mm256_set1_epi16(1);
+  return _mm256_sub_epi32(_mm256_madd_epi16(s16, ones), _mm256_madd_epi16(loadu(y.bsums), ones));
+}
+
+template <class Unpack>
+void ternary_rows(const MatmulArgs& a, int64_t r0, int64_t r1) {
+  using Block = typename Unpack::Block;
+  const WeightMatrix& w = *a.w;
+  const int64_t nb = w.cols / kQK_K;
+  auto act = [&](int64_t t) { return reinterpret_cast<const Q8KBlock*>(a.xq + t * a.xq_stride); };
+  for (int64_t rc = r0; rc < r1; rc += kRowChunk) {
+    const int64_t rc_end = rc + kRowChunk < r1 ? rc + kRowChunk : r1;
+    int64_t t0 = 0;
+    for (; t0 + kTokTile <= a.n_tokens; t0 += kTokTile) {
+      const Q8KBlock* y[4] = {act(t0), act(t0 + 1), act(t0 + 2), act(t0 + 3)};
+      for (int64_t r = rc; r < rc_end; ++r) {
+        const auto* x = reinterpret_cast<const Block*>(w.data + r * w.row_bytes);
+        __m128 acc = _mm_setzero_ps();
+        for (int64_t b = 0; b < nb; ++b) {
+          __m256i c[8];
+          Unpack::codes(x[b], c);
+          const __m128i sumi = hsum4_i32(block_dot(c, y[0][b]), block_dot(c, y[1][b]), block_dot(c, y[2][b]),
+                                         block_dot(c, y[3][b]));
+          const __m128 dy = _mm_setr_ps(y[0][b].d, y[1][b].d, y[2][b].d, y[3][b].d);
+          const __m128 d = _mm_mul_ps(dy, _mm_set1_ps(_cvtsh_ss(x[b].d)));
+          acc = _mm_add_ps(acc, _mm_mul_ps(_mm_cvtepi32_ps(sumi), d));
+        }
+        alignas(16) float out[4];
+        _mm_store_ps(out, _mm_mul_ps(acc, _mm_set1_ps(w.out_scale)));
+        for (int k = 0; k < 4; ++k) a.y[(t0 + k) * w.rows + r] = out[k];
+      }
+    }
+    for (int64_t t = t0; t < a.n_tokens; ++t) {
+      const Q8KBlock* y = act(t);
+      for (int64_t r = rc; r < rc_end; ++r) {
+        const auto* x = reinterpret_cast<const Block*>(w.data + r * w.row_bytes);
+        float sum = 0.0f;
+        for (int64_t b = 0; b < nb; ++b) {
+          __m256i c[8];
+          Unpack::codes(x[b], c);
+          sum += float(hsum_i32(block_dot(c, y[b]))) * (y[b].d * _cvtsh_ss(x[b].d));
+        }
+        a.y[t * w.rows + r] = sum * w.out_scale;
+      }
+    }
+  }
+}
+
+// I2_S: 128 elements per 32 bytes; byte k holds elements k, k+32, k+64, k+96 at bits 7-6, 5-4,
+// 3-2, 1-0. The raw dot sum(code * q) is exact int32 over the whole row.
+inline void i2s_codes(const uint8_t* p, __m256i c[4]) {
+  const __m256i mask = _mm256_set1_epi8(3);
+  const __m256i v = loadu(p);
+  c[0] = _mm256_and_si256(_mm256_srli_epi16(v, 6), mask);
+  c[1] = _mm256_and_si256(_mm256_srli_epi16(v, 4), mask);
+  c[2] = _mm256_and_si256(_mm256_srli_epi16(v, 2), mask);
+  c[3] = _mm256_and_si256(v, mask);
+}
+
+inline __m256i i2s_block_dot(const __m256i c[4], const int8_t* q) {
+  __m256i s16 = _mm256_maddubs_epi16(c[0], loadu(q));
+  for (int k = 1; k < 4; ++k) s16 = _mm256_add_epi16(s16, _mm256_maddubs_epi16(c[k], loadu(q + 32 * k)));
+  return _mm256_madd_epi16(s16, _mm256_set1_epi16(1));  // |s16| <= 4 * 2 * 2 * 128 = 2048
+}
+
+}  // namespace
+
+void matmul_rows_tq2_q8k(const MatmulArgs& a, int64_t r0, int64_t r1) { ternary_rows<UnpackTq2>(a, r0, r1); }
+void matmul_rows_tq1_q8k(const MatmulArgs& a, int64_t r0, int64_t r1) { ternary_rows<UnpackTq1>(a, r0, r1); }
+
+void matmul_rows_i2s_i8(const MatmulArgs& a, int64_t r0, int64_t r1) {
+  const WeightMatrix& w = *a.w;
+  const int64_t nb = w.cols / quant::kQK_I2_S;
+  auto header = [&](int64_t t) {
+    I8ActHeader h;
+    std::memcpy(&h, a.xq + t * a.xq_stride, sizeof h);
+    return h;
+  };
+  auto qs = [&](int64_t t) { return reinterpret_cast<const int8_t*>(a.xq + t * a.xq_stride + sizeof(I8ActHeader)); };
+  auto store = [&](int64_t t, int64_t r, int32_t raw) {
+    const I8ActHeader h = header(t);
+    a.y[t * w.rows + r] = quant::i2_s_epilogue(raw, h.sum, h.scale, w.tensor_scale) * w.out_scale;
+  };
+  for (int64_t rc = r0; rc < r1; rc += kRowChunk) {
+    const int64_t rc_end = rc + kRowChunk < r1 ? rc + kRowChunk : r1;
+    int64_t t0 = 0;
+    for (; t0 + kTokTile <= a.n_tokens; t0 += kTokTile) {
+      const int8_t* q[4] = {qs(t0), qs(t0 + 1), qs(t0 + 2), qs(t0 + 3)};
+      for (int64_t r = rc; r < rc_end; ++r) {
+        const uint8_t* row = w.data + r * w.row_bytes;
+        __m256i acc[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(),
+                          _mm256_setzero_si256()};
+        for (int64_t b = 0; b < nb; ++b) {
+          __m256i c[4];
+          i2s_codes(row + 32 * b, c);
+          for (int k = 0; k < 4; ++k) acc[k] = _mm256_add_epi32(acc[k], i2s_block_dot(c, q[k] + 128 * b));
+        }
+        alignas(16) int32_t raw[4];
+        _mm_store_si128(reinterpret_cast<__m128i*>(raw), hsum4_i32(acc[0], acc[1], acc[2], acc[3]));
+        for (int k = 0; k < 4; ++k) store(t0 + k, r, raw[k]);
+      }
+    }
+    for (int64_t t = t0; t < a.n_tokens; ++t) {
+      const int8_t* q = qs(t);
+      for (int64_t r = rc; r < rc_end; ++r) {
+        const uint8_t* row = w.data + r * w.row_bytes;
+        __m256i acc = _mm256_setzero_si256();
+        for (int64_t b = 0; b < nb; ++b) {
+          __m256i c[4];
+          i2s_codes(row + 32 * b, c);
+          acc = _mm256_add_epi32(acc, i2s_block_dot(c, q + 128 * b));
+        }
+        store(t, r, hsum_i32(acc));
+      }
+    }
+  }
+}
+
+}  // namespace trit::avx2

@@ -1,0 +1,68 @@
+// Matmul variants as data (STYLE.md 3): for each weight type, a constexpr table of
+// {name, isa, quantize, rows} with the scalar row first and always present. The same table drives
+// dispatch (matmul.cpp), the tests (tests/kernels/) and the microbenchmarks (benchmarks/).
+//
+// A variant is two steps: `quantize` turns one token's floats into the activation format the
+// weight type pairs with (act_row_bytes(cols) bytes per token), and `rows` computes outputs
+// [r0, r1) for every token from those quantized rows. matmul() splits rows over the pool.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "core/tensor_type.h"
+#include "kernels/matmul.h"
+
+namespace trit {
+
+enum class Isa { kScalar, kAvx2 };
+std::string_view isa_name(Isa isa);
+// Whether this CPU can run `isa`, and whether TRIT_ISA=scalar has not ruled it out.
+bool isa_supported(Isa isa);
+// Whether this CPU can run `isa` at all (ignores TRIT_ISA): tests use this to skip.
+bool isa_available(Isa isa);
+
+// Everything a row kernel needs: the weights, quantized tokens (token t at xq + t * xq_stride),
+// and the output y[t * w.rows + r].
+struct MatmulArgs {
+  const WeightMatrix* w;
+  const uint8_t* xq;
+  int64_t xq_stride;
+  int64_t n_tokens;
+  float* y;
+};
+
+using QuantizeActFn = void (*)(const float* x, uint8_t* out, int64_t n);
+using MatmulRowsFn = void (*)(const MatmulArgs& a, int64_t r0, int64_t r1);
+
+struct MatmulVariant {
+  std::string_view name;  // op, types, ISA: "matmul_tq2_q8k_avx2"
+  Isa isa;
+  QuantizeActFn quantize;
+  MatmulRowsFn rows;
+};
+
+// I2_S activations as one byte row (so every type shares the same plumbing): a header with
+// bitnet.cpp's per-token scale and code sum, then the int8 values (quant/i2_s.h I8Activations).
+struct I8ActHeader {
+  float scale;
+  int32_t sum;
+  int32_t pad[6];  // 32 bytes, so the int8 values that follow stay 32-byte aligned
+};
+static_assert(sizeof(I8ActHeader) == 32);
+
+// Bytes of one quantized token of `cols` values for weight type `type`.
+int64_t act_row_bytes(TensorType type, int64_t cols);
+
+// The variants for a weight type, scalar first; empty when trit has no kernel for the type.
+std::span<const MatmulVariant> matmul_variants(TensorType type);
+
+// The variant dispatch picks: the last supported row of the table (rows are in ISA order).
+const MatmulVariant* chosen_matmul_variant(TensorType type);
+
+// matmul() with an explicit variant (tests and benchmarks).
+void matmul_with(const MatmulVariant& v, const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
+                 ThreadPool& pool);
+
+}  // namespace trit

@@ -1,0 +1,106 @@
+// Every matmul variant against the scalar reference matmul_ref (the spec) on random data: odd row
+// counts, several blocks per row, 1..9 tokens (token tiles and remainders), 1..3 threads.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+
+#include "kernel_test_util.h"
+#include "kernels/matmul_ref.h"
+#include "kernels/matmul_variants.h"
+
+namespace trit {
+namespace {
+
+// Integer kernels (ternary, Q8_0, Q4_0, and Q6_K which reuses the reference dot) compute each
+// block's int32 exactly and then the reference's float epilogue in the same order without FMA:
+// they must match bit for bit.
+constexpr float kExactTol = 0.0f;
+// F16 x F16: products are exact in float, but the AVX2 kernel sums them in float across 32 lanes
+// while the reference sums sequentially in double. With n <= 1024 terms the float summation error
+// is below n * 2^-24 * sum|terms| ~ 6e-5 * sum|terms|; 1e-4 leaves margin and still catches any
+// wrong element (one element is ~1/n of sum|terms|, i.e. >= 1e-3 here).
+constexpr double kF16DotRelTol = 1e-4;
+
+struct Case {
+  TensorType type;
+  int64_t cols;  // several blocks of the format
+};
+
+constexpr Case kCases[] = {
+    {TensorType::TQ2_0, 768}, {TensorType::TQ1_0, 768}, {TensorType::I2_S, 384}, {TensorType::Q8_0, 352},
+    {TensorType::Q4_0, 352},  {TensorType::F16, 200},   {TensorType::Q6_K, 512},
+};
+
+float tolerance_for(TensorType type, const WeightMatrix& w, const float* x, int64_t row) {
+  if (type != TensorType::F16) return kExactTol;
+  std::vector<float> wr(size_t(w.cols));
+  dequantize_weight_row(w, row, wr.data());
+  double mag = 0.0;
+  for (int64_t i = 0; i < w.cols; ++i) mag += std::fabs(double(wr[size_t(i)]) * double(x[i]));
+  return float(kF16DotRelTol * mag * std::fabs(w.out_scale));
+}
+
+class MatmulVariants : public ::testing::TestWithParam<Case> {};
+
+TEST_P(MatmulVariants, MatchReference) {
+  const Case c = GetParam();
+  const auto variants = matmul_variants(c.type);
+  ASSERT_FALSE(variants.empty());
+  ASSERT_EQ(variants.front().isa, Isa::kScalar) << "the scalar row must come first";
+  int tested = 0;
+  for (const auto& v : variants) {
+    if (!isa_available(v.isa)) continue;
+    ++tested;
+    for (int64_t rows : {1, 17, 37}) {
+      const auto ow = test::random_weights(c.type, rows, c.cols, uint32_t(rows * 7 + c.cols));
+      for (int64_t n_tokens = 1; n_tokens <= 9; ++n_tokens) {
+        const auto x = test::random_floats(n_tokens * c.cols, uint32_t(n_tokens * 131 + rows));
+        std::vector<float> want(size_t(n_tokens * rows));
+        ThreadPool one(1);
+        matmul_ref(ow.w, x.data(), n_tokens, want.data(), one);
+        for (int threads = 1; threads <= 3; ++threads) {
+          ThreadPool pool(threads);
+          std::vector<float> got(want.size(), NAN);
+          matmul_with(v, ow.w, x.data(), n_tokens, got.data(), pool);
+          for (int64_t t = 0; t < n_tokens; ++t)
+            for (int64_t r = 0; r < rows; ++r) {
+              const size_t i = size_t(t * rows + r);
+              const float tol = tolerance_for(c.type, ow.w, x.data() + t * c.cols, r);
+              ASSERT_LE(std::fabs(got[i] - want[i]), tol)
+                  << v.name << " rows=" << rows << " tokens=" << n_tokens << " threads=" << threads << " t=" << t
+                  << " r=" << r << " got " << got[i] << " want " << want[i];
+            }
+        }
+      }
+    }
+  }
+  if (tested < int(variants.size()))
+    GTEST_SKIP() << "host lacks the ISA of " << variants.size() - size_t(tested) << " variant(s) of "
+                 << tensor_type_name(c.type) << "; those were not tested";
+}
+
+INSTANTIATE_TEST_SUITE_P(AllTypes, MatmulVariants, ::testing::ValuesIn(kCases),
+                         [](const auto& p) { return std::string(tensor_type_name(p.param.type)); });
+
+TEST(MatmulDispatch, ChosenVariantIsSupportedAndNamed) {
+  for (const auto& c : kCases) {
+    const MatmulVariant* v = chosen_matmul_variant(c.type);
+    ASSERT_NE(v, nullptr);
+    EXPECT_TRUE(isa_supported(v->isa));
+    EXPECT_EQ(matmul_kernel_name(c.type), std::string(v->name));
+  }
+}
+
+TEST(MatmulDispatch, PublicEntryMatchesReference) {
+  const auto ow = test::random_weights(TensorType::TQ2_0, 48, 512, 5);
+  const auto x = test::random_floats(3 * 512, 9);
+  std::vector<float> want(3 * 48), got(3 * 48);
+  ThreadPool pool(2);
+  matmul_ref(ow.w, x.data(), 3, want.data(), pool);
+  matmul(ow.w, x.data(), 3, got.data(), pool);
+  EXPECT_EQ(want, got);
+}
+
+}  // namespace
+}  // namespace trit
