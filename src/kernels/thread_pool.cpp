@@ -1,6 +1,7 @@
 #include "kernels/thread_pool.h"
 
 #include <algorithm>
+#include <chrono>
 
 namespace trit {
 
@@ -16,23 +17,49 @@ ThreadPool::ThreadPool(int n_threads) : n_threads_(n_threads <= 0 ? default_thre
 ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    stop_ = true;
+    stop_.store(true, std::memory_order_release);
+    generation_.fetch_add(1, std::memory_order_release);
   }
   start_cv_.notify_all();
   for (auto& t : threads_) t.join();
 }
 
+namespace {
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+// How long an idle worker spins before sleeping on the condition variable. A decode step issues
+// a few hundred short parallel loops separated by microseconds of serial work; waking a sleeping
+// thread costs tens of microseconds each time, spinning through the gap costs nothing.
+constexpr auto kSpinFor = std::chrono::microseconds(100);
+
+}  // namespace
+
 void ThreadPool::worker(int ith) {
   uint64_t seen = 0;
   for (;;) {
-    const std::function<void(int, int)>* job;
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      start_cv_.wait(lock, [&] { return stop_ || generation_ != seen; });
-      if (stop_) return;
-      seen = generation_;
-      job = job_;
+    // Spin first (see kSpinFor), then sleep.
+    auto deadline = std::chrono::steady_clock::now() + kSpinFor;
+    for (int spins = 0; generation_.load(std::memory_order_acquire) == seen; ++spins) {
+      // Pause-spin briefly, then yield while spinning, so that an oversubscribed machine (more
+      // threads than free cores) still runs the threads that have work.
+      if (spins < 2000) cpu_relax();
+      else std::this_thread::yield();
+      if ((spins & 255) == 255 && std::chrono::steady_clock::now() > deadline) {
+        std::unique_lock<std::mutex> lock(mu_);
+        ++sleepers_;
+        start_cv_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });
+        --sleepers_;
+        break;
+      }
     }
+    seen = generation_.load(std::memory_order_acquire);
+    if (stop_.load(std::memory_order_acquire)) return;
+    const auto* job = job_.load(std::memory_order_acquire);
     (*job)(ith, n_threads_);
     pending_.fetch_sub(1, std::memory_order_acq_rel);
   }
@@ -43,17 +70,20 @@ void ThreadPool::run(const std::function<void(int, int)>& fn) {
     fn(0, 1);
     return;
   }
-  pending_.store(n_threads_ - 1, std::memory_order_release);
+  pending_.store(n_threads_ - 1, std::memory_order_relaxed);
+  job_.store(&fn, std::memory_order_relaxed);
   {
+    // The increment happens under the mutex so a worker between its predicate check and its wait
+    // cannot miss it; notifying only when someone sleeps keeps the spinning path syscall-free.
     std::lock_guard<std::mutex> lock(mu_);
-    job_ = &fn;
-    ++generation_;
+    generation_.fetch_add(1, std::memory_order_release);
+    if (sleepers_ > 0) start_cv_.notify_all();
   }
-  start_cv_.notify_all();
   fn(0, n_threads_);
   // Workers finish within microseconds of the caller for balanced loops: spin, then yield.
   for (int spins = 0; pending_.load(std::memory_order_acquire) != 0; ++spins) {
-    if (spins > 1000) std::this_thread::yield();
+    if (spins > 2000) std::this_thread::yield();
+    else cpu_relax();
   }
 }
 

@@ -37,10 +37,11 @@ class ThreadPool {
   std::vector<std::thread> threads_;
   std::mutex mu_;
   std::condition_variable start_cv_;
-  const std::function<void(int, int)>* job_ = nullptr;
-  uint64_t generation_ = 0;
+  std::atomic<const std::function<void(int, int)>*> job_{nullptr};
+  std::atomic<uint64_t> generation_{0};  // bumped once per run(); workers spin on it, then sleep
   std::atomic<int> pending_{0};
-  bool stop_ = false;
+  std::atomic<bool> stop_{false};
+  int sleepers_ = 0;  // workers blocked on start_cv_ (guarded by mu_)
 };
 
 int default_thread_count();
