@@ -97,20 +97,41 @@ void Sampler::chain(std::span<const float> logits, std::vector<Candidate>& out) 
   auto before = [](const Candidate& a, const Candidate& b) {
     return a.logit > b.logit || (a.logit == b.logit && a.id < b.id);
   };
-  size_t k = out.size();
-  if (params_.top_k > 0) k = std::min(k, size_t(params_.top_k));
-  std::partial_sort(out.begin(), out.begin() + ptrdiff_t(k), out.end(), before);
-  out.resize(k);
+  float max_logit = kNegInf;
+  for (const Candidate& c : out) max_logit = std::max(max_logit, c.logit);
+  // out[0, sorted) holds the best `sorted` candidates in final order; the rest are unordered.
+  size_t sorted = 0;
 
-  const float max_logit = out[0].logit;
-  if (params_.top_p < 1.0f) {
-    // Smallest prefix whose probability (softmax over the top-k survivors) reaches top_p.
-    double total = 0.0;
+  if (params_.top_k > 0 && size_t(params_.top_k) < out.size()) {
+    sorted = size_t(params_.top_k);
+    std::partial_sort(out.begin(), out.begin() + ptrdiff_t(sorted), out.end(), before);
+    out.resize(sorted);
+  }
+  // Top-p normalizes over the top-k survivors: take their mass before min-p drops any.
+  double total = 0.0;
+  if (params_.top_p < 1.0f)
     for (const Candidate& c : out) total += weight(c.logit, max_logit);
+
+  if (params_.min_p > 0.0f) {
+    // p_i >= min_p * p_max  <=>  logit_i >= max_logit + log(min_p). Each step keeps a prefix of
+    // the same order and the maximum survives all of them, so min-p's cut can be made first,
+    // which leaves top-p a few tokens to sort instead of the vocabulary. The set is the same.
+    const float threshold = max_logit + std::log(params_.min_p);
+    std::erase_if(out, [&](const Candidate& c) { return !(c.logit >= threshold); });
+    sorted = std::min(sorted, out.size());  // erase_if keeps order: the prefix stays sorted
+  }
+  if (params_.top_p < 1.0f) {
+    // Smallest prefix whose probability reaches top_p. Sorted a chunk at a time, since a trained
+    // model's nucleus is usually far smaller than the vocabulary (llama.cpp sorts adaptively too).
     const double target = double(params_.top_p) * total;
     double cum = 0.0;
     size_t keep = out.size();
     for (size_t i = 0; i < out.size(); ++i) {
+      if (i == sorted) {
+        sorted = std::min(out.size(), std::max<size_t>(256, sorted * 8));
+        std::partial_sort(out.begin() + ptrdiff_t(i), out.begin() + ptrdiff_t(sorted), out.end(),
+                          before);
+      }
       cum += weight(out[i].logit, max_logit);
       if (cum >= target) {
         keep = i + 1;
@@ -119,13 +140,8 @@ void Sampler::chain(std::span<const float> logits, std::vector<Candidate>& out) 
     }
     out.resize(keep);
   }
-  if (params_.min_p > 0.0f) {
-    // p_i >= min_p * p_max  <=>  logit_i >= max_logit + log(min_p); the first always stays.
-    const float threshold = max_logit + std::log(params_.min_p);
-    size_t keep = 1;
-    while (keep < out.size() && out[keep].logit >= threshold) ++keep;
-    out.resize(keep);
-  }
+  // Most probable first, for the draw's order and candidates().
+  if (sorted < out.size()) std::sort(out.begin() + ptrdiff_t(sorted), out.end(), before);
   // Last, as in llama.cpp's chain: the temperature reshapes but never decides who survives.
   for (Candidate& c : out) c.logit /= params_.temperature;
 }

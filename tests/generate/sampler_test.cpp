@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 #include <vector>
@@ -281,6 +282,78 @@ TEST(Sampler, DegenerateRows) {
   const int32_t id = s.sample(std::vector<float>{-inf, -inf, -inf});
   EXPECT_GE(id, 0);
   EXPECT_LT(id, 3);
+}
+
+}  // namespace
+}  // namespace trit
+
+namespace trit {
+namespace {
+
+// The chain written the plain way (sort everything, then each step in llama.cpp's order), as
+// the spec for the sampler's shortcuts (min-p cut first, top-p sorted a chunk at a time).
+std::vector<TokenProb> reference_chain(const SamplerParams& p, std::vector<float> logits) {
+  struct C {
+    int32_t id;
+    double logit;
+  };
+  std::vector<C> c;
+  for (size_t i = 0; i < logits.size(); ++i) c.push_back({int32_t(i), logits[i]});
+  std::sort(c.begin(), c.end(), [](const C& a, const C& b) {
+    return a.logit > b.logit || (a.logit == b.logit && a.id < b.id);
+  });
+  if (p.top_k > 0 && size_t(p.top_k) < c.size()) c.resize(size_t(p.top_k));
+  if (p.top_p < 1.0f) {
+    double total = 0, cum = 0;
+    for (const C& x : c) total += std::exp(x.logit - c[0].logit);
+    for (size_t i = 0; i < c.size(); ++i) {
+      cum += std::exp(c[i].logit - c[0].logit);
+      if (cum >= p.top_p * total) {
+        c.resize(i + 1);
+        break;
+      }
+    }
+  }
+  if (p.min_p > 0.0f) {
+    const float threshold = float(c[0].logit) + std::log(p.min_p);
+    size_t keep = 1;
+    while (keep < c.size() && float(c[keep].logit) >= threshold) ++keep;
+    c.resize(keep);
+  }
+  double total = 0;
+  for (const C& x : c) total += std::exp((x.logit - c[0].logit) / p.temperature);
+  std::vector<TokenProb> out;
+  for (const C& x : c)
+    out.push_back({x.id, float(std::exp((x.logit - c[0].logit) / p.temperature) / total)});
+  return out;
+}
+
+TEST(Sampler, ChainMatchesThePlainReference) {
+  // Vocabularies past 256 so that top-p's chunked sort has to grow; flat and peaked rows.
+  Rng rng(2024);
+  int compared = 0;
+  for (size_t n_vocab : {7u, 300u, 5000u}) {
+    for (double spread : {0.5, 4.0, 20.0}) {
+      std::vector<float> logits(n_vocab);
+      for (float& l : logits) l = float((rng.uniform() - 0.5) * spread);
+      for (int top_k : {0, 1, 40, 1000}) {
+        for (float top_p : {0.3f, 0.95f, 1.0f}) {
+          for (float min_p : {0.0f, 0.05f, 0.5f}) {
+            const SamplerParams p{
+                .temperature = 0.7f, .top_k = top_k, .top_p = top_p, .min_p = min_p};
+            const auto want = reference_chain(p, logits);
+            const auto got = make(p).candidates(logits);
+            ASSERT_EQ(ids(got), ids(want))
+                << "n_vocab " << n_vocab << " spread " << spread << " top_k " << top_k << " top_p "
+                << top_p << " min_p " << min_p;
+            for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i].p, want[i].p, 1e-5);
+            ++compared;
+          }
+        }
+      }
+    }
+  }
+  EXPECT_EQ(compared, 3 * 3 * 4 * 3 * 3);
 }
 
 }  // namespace
