@@ -80,7 +80,10 @@ void BpeModel::encode_word(std::string_view word, std::vector<int32_t>& out) con
     off += n;
   }
 
+  std::vector<Candidate> initial;
+  initial.reserve(syms.size());
   std::priority_queue<Candidate, std::vector<Candidate>, Later> queue;
+  bool seeding = true;  // seed in bulk: one O(n) heapify instead of n pushes
   const auto consider = [&](int32_t l, int32_t r) {
     if (l < 0 || r < 0) return;
     const Symbol& a = syms[static_cast<size_t>(l)];
@@ -88,9 +91,16 @@ void BpeModel::encode_word(std::string_view word, std::vector<int32_t>& out) con
     if (a.piece < 0 || b.piece < 0) return;
     auto it = merges_.find(key(a.piece, b.piece));
     if (it == merges_.end()) return;
-    queue.push({it->second.rank, l, r, a.piece, b.piece, it->second.result});
+    const Candidate c{it->second.rank, l, r, a.piece, b.piece, it->second.result};
+    if (seeding) {
+      initial.push_back(c);
+    } else {
+      queue.push(c);
+    }
   };
   for (int32_t i = 1; i < static_cast<int32_t>(syms.size()); ++i) consider(i - 1, i);
+  queue = std::priority_queue<Candidate, std::vector<Candidate>, Later>(Later{}, std::move(initial));
+  seeding = false;
 
   while (!queue.empty()) {
     const Candidate c = queue.top();

@@ -51,7 +51,10 @@ void spm_encode(const Vocab& vocab, std::string_view text, std::vector<int32_t>&
     off += n;
   }
 
+  std::vector<Candidate> initial;
+  initial.reserve(syms.size());
   std::priority_queue<Candidate, std::vector<Candidate>, Worse> queue;
+  bool seeding = true;  // seed in bulk: one O(n) heapify instead of n pushes
   const auto consider = [&](int32_t l, int32_t r) {
     if (l < 0 || r < 0) return;
     const Symbol& a = syms[static_cast<size_t>(l)];
@@ -59,9 +62,16 @@ void spm_encode(const Vocab& vocab, std::string_view text, std::vector<int32_t>&
     const uint32_t size = a.len + b.len;
     const int32_t id = vocab.find(text.substr(a.begin, size));
     if (id == kNoToken) return;
-    queue.push({vocab.tokens[static_cast<size_t>(id)].score, l, r, size});
+    const Candidate c{vocab.tokens[static_cast<size_t>(id)].score, l, r, size};
+    if (seeding) {
+      initial.push_back(c);
+    } else {
+      queue.push(c);
+    }
   };
   for (int32_t i = 1; i < static_cast<int32_t>(syms.size()); ++i) consider(i - 1, i);
+  queue = std::priority_queue<Candidate, std::vector<Candidate>, Worse>(Worse{}, std::move(initial));
+  seeding = false;
 
   while (!queue.empty()) {
     const Candidate c = queue.top();
