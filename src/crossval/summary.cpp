@@ -188,6 +188,9 @@ void fill_from_parity(CrossvalRun& run, const json& p) {
   run.arch = get_string(p, {"model", "arch"});
   run.ftype = get_string(p, {"model", "ftype"});
   run.profile = get_string(p, {"profile", "name"});
+  if (std::string compat = get_string(p, {"compat"}); !compat.empty()) {
+    run.profile += " (compat " + compat + ")";
+  }
   run.reference = describe_reference(p);
   run.cos_min = get_number(p, {"summary", "cos_min"});
   run.kl_mean = get_number(p, {"summary", "kl_mean"});
@@ -198,10 +201,16 @@ void fill_from_parity(CrossvalRun& run, const json& p) {
   if (auto n = get_number(p, {"summary", "positions"})) run.positions = static_cast<long long>(*n);
   run.first_divergence = describe_first_divergence(p);
   collect_parity_deviations(p, run.deviations);
+  if (std::string fix = get_string(p, {"fix"}); !fix.empty()) {
+    run.deviations.push_back("to run this lane: " + one_line(fix));
+  }
 }
 
 void fill_from_receipt(CrossvalRun& run, const json& r) {
+  // The receipt's os is uname's "sysname release" (e.g. "Linux 6.8.0-1017-azure"): group by the
+  // system name, so runners with different kernels still share a row.
   std::string os = get_string(r, {"platform", "os"});
+  os = os.substr(0, os.find(' '));
   std::string arch = get_string(r, {"platform", "arch"});
   if (!os.empty()) run.os = os + (arch.empty() ? "" : " " + arch);
   std::string version = get_string(r, {"trit", "version"});
@@ -414,12 +423,12 @@ std::string render_crossval_summary(const std::vector<CrossvalRun>& runs,
   for (const Group& g : groups) {
     for (const CrossvalRun* r : g.runs) {
       if (r->deviations.empty()) continue;
-      dev << "- **" << lane_title(g.lane) << " · " << g.os << " · " << (r->model.empty() ? "(model?)" : r->model)
+      dev << "- **" << lane_title(g.lane) << " · " << g.os << " · " << (r->model.empty() ? "(no model)" : r->model)
           << "**\n";
       for (const std::string& d : r->deviations) dev << "  - " << d << "\n";
     }
   }
-  md << "\n## Deviations\n\n" << (dev.str().empty() ? "None reported.\n" : dev.str());
+  md << "\n## Deviations and notes\n\n" << (dev.str().empty() ? "None reported.\n" : dev.str());
   return md.str();
 }
 

@@ -2,6 +2,8 @@
 // artifact): statuses, metrics, first divergence, deviations, artifact paths, and errors naming the file.
 #include "crossval/summary.h"
 
+#include "crossval/report.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -37,8 +39,8 @@ std::string error_of(const std::vector<std::string>& dirs) {
 TEST(CrossvalSummary, PassingLaneShowsMetricsAndArtifactPaths) {
   std::string md = render({"lane-b-llama-Linux"});
   EXPECT_THAT(md, HasSubstr("**Overall: ✅ passed** — 2 run(s) from 1 artifact folder(s)."));
-  EXPECT_THAT(md, HasSubstr("| Lane B (llama.cpp) | linux x86_64 | ✅ passed | 2 | 2 | 0 | 0 |"));
-  EXPECT_THAT(md, HasSubstr("## Lane B (llama.cpp) · linux x86_64"));
+  EXPECT_THAT(md, HasSubstr("| Lane B (llama.cpp) | Linux x86_64 | ✅ passed | 2 | 2 | 0 | 0 |"));
+  EXPECT_THAT(md, HasSubstr("## Lane B (llama.cpp) · Linux x86_64"));
   EXPECT_THAT(md, HasSubstr("- reference: llama.cpp 3.22.1 (0ad4a86)"));
   EXPECT_THAT(md, HasSubstr("- trit: 0.1.0 (abc123def456) ffi"));
   // Each model's row: metrics as the parity file has them.
@@ -47,43 +49,44 @@ TEST(CrossvalSummary, PassingLaneShowsMetricsAndArtifactPaths) {
   EXPECT_THAT(md, HasSubstr("| llama-q8_0.gguf | llama | Q8_0 | default | ✅ passed | 0.999876 |"));
   EXPECT_THAT(md, HasSubstr("lane-b-llama-Linux/llama-q8_0/crossval-parity-llama.json`<br>`"));
   EXPECT_THAT(md, HasSubstr("lane-b-llama-Linux/llama-q8_0/crossval-receipt-llama.json`"));
-  EXPECT_THAT(md, HasSubstr("## Deviations\n\nNone reported."));
+  EXPECT_THAT(md, HasSubstr("## Deviations and notes\n\nNone reported."));
 }
 
 TEST(CrossvalSummary, FailingLaneShowsFirstDivergenceAndDeviations) {
   std::string md = render({"lane-b-llama-Linux", "lane-b-llama-macOS"});
   EXPECT_THAT(md, HasSubstr("**Overall: ❌ failed** — 3 run(s) from 2 artifact folder(s)."));
-  EXPECT_THAT(md, HasSubstr("| Lane B (llama.cpp) | linux x86_64 | ✅ passed | 2 | 2 | 0 | 0 |"));
-  EXPECT_THAT(md, HasSubstr("| Lane B (llama.cpp) | macos arm64 | ❌ failed | 1 | 0 | 1 | 0 |"));
-  EXPECT_THAT(md, HasSubstr("| bitnet-tq1_0.gguf | bitnet-b1.58 | TQ1_0 | default | ❌ failed: logits parity "
+  EXPECT_THAT(md, HasSubstr("| Lane B (llama.cpp) | Linux x86_64 | ✅ passed | 2 | 2 | 0 | 0 |"));
+  EXPECT_THAT(md, HasSubstr("| Lane B (llama.cpp) | Darwin arm64 | ❌ failed | 1 | 0 | 1 | 0 |"));
+  EXPECT_THAT(md, HasSubstr("| bitnet-tq1_0.gguf | bitnet-b1.58 | TQ1_0 | default (compat llama.cpp) | ❌ failed: logits parity "
                             "outside tolerance 'default' at position 3 | 0.912346 | 1.230e-02 | 2.500e-01 | "
                             "0.8750 | 0.6667 | pos 3 in \"The capital of France \\| is\" |"));
-  EXPECT_THAT(md, HasSubstr("- **Lane B (llama.cpp) · macos arm64 · bitnet-tq1_0.gguf**"));
+  EXPECT_THAT(md, HasSubstr("- **Lane B (llama.cpp) · Darwin arm64 · bitnet-tq1_0.gguf**"));
   EXPECT_THAT(md, HasSubstr("  - tokenization mismatch in 1 of 2 cases; first: \"naïve café\" differs at token 2 "
                             "(ours [1,2,3], ref [1,2,4])"));
   EXPECT_THAT(md, HasSubstr("  - greedy decode differs at step 1 in \"The capital of France | is\" (ours 10, ref 12)"));
   EXPECT_THAT(md, HasSubstr("  - first diverging tensor at pos 3: layer 1 `ffn_out` (cos 0.93, max_abs 0.8)"));
   EXPECT_THAT(md, HasSubstr("  - llama.cpp's bitnet graph uses SiLU; the model declares relu^2"));
-  // Linux sorts before macOS, Lane B before Lane A.
-  EXPECT_LT(md.find("## Lane B (llama.cpp) · linux"), md.find("## Lane B (llama.cpp) · macos"));
+  // Within a lane, OS sections are sorted by name.
+  EXPECT_LT(md.find("## Lane B (llama.cpp) · Darwin"), md.find("## Lane B (llama.cpp) · Linux"));
 }
 
 TEST(CrossvalSummary, SkippedLaneShowsItsReason) {
   std::string md = render({"lane-a-bitnet-skipped"});
   EXPECT_THAT(md, HasSubstr("**Overall: ⏭️ skipped (no lane ran against a reference)**"));
-  EXPECT_THAT(md, HasSubstr("| Lane A (bitnet.cpp) | linux x86_64 | ⏭️ skipped: bitnet.cpp not found: set "
+  EXPECT_THAT(md, HasSubstr("| Lane A (bitnet.cpp) | Linux x86_64 | ⏭️ skipped: bitnet.cpp not found: set "
                             "BITNET_CPP_DIR to a built microsoft/BitNet checkout | 1 | 0 | 0 | 1 |"));
   EXPECT_THAT(md, HasSubstr("| default.gguf | bitnet-b1.58 | I2_S | default | ⏭️ skipped: bitnet.cpp not found"));
   // A skipped run has no metrics: dashes, never numbers.
   EXPECT_THAT(md, HasSubstr("| — | — | — | — | — | — |"));
   EXPECT_THAT(md, Not(HasSubstr("passed")));
   EXPECT_THAT(md, Not(HasSubstr("- reference:")));  // the skipped run names no reference
+  EXPECT_THAT(md, HasSubstr("  - to run this lane: build microsoft/BitNet and set BITNET_CPP_DIR"));
 }
 
 TEST(CrossvalSummary, LaneAFailureIsNonBlockingByDefault) {
   std::string md = render({"lane-b-llama-Linux", "lane-a-bitnet-failed"});
   EXPECT_THAT(md, HasSubstr("**Overall: ⚠️ passed with non-blocking failures**"));
-  EXPECT_THAT(md, HasSubstr("| Lane A (bitnet.cpp) | linux x86_64 | ⚠️ failed (non-blocking) | 1 | 0 | 1 | 0 |"));
+  EXPECT_THAT(md, HasSubstr("| Lane A (bitnet.cpp) | Linux x86_64 | ⚠️ failed (non-blocking) | 1 | 0 | 1 | 0 |"));
   EXPECT_THAT(md, HasSubstr("⚠️ failed (non-blocking): decode parity 0.5 < 1.0"));
   EXPECT_THAT(md, HasSubstr("- reference: bitnet.cpp 2024-10 (deadbee)"));
   EXPECT_LT(md.find("| Lane B (llama.cpp) |"), md.find("| Lane A (bitnet.cpp) |"));
@@ -95,7 +98,7 @@ TEST(CrossvalSummary, LaneAFailureIsNonBlockingByDefault) {
   blocking.non_blocking_lanes.clear();
   EXPECT_TRUE(has_blocking_failure(*runs, blocking));
   std::string strict = render({"lane-a-bitnet-failed"}, blocking);
-  EXPECT_THAT(strict, HasSubstr("| Lane A (bitnet.cpp) | linux x86_64 | ❌ failed | 1 | 0 | 1 | 0 |"));
+  EXPECT_THAT(strict, HasSubstr("| Lane A (bitnet.cpp) | Linux x86_64 | ❌ failed | 1 | 0 | 1 | 0 |"));
   EXPECT_THAT(strict, HasSubstr("**Overall: ❌ failed**"));
 }
 
@@ -106,7 +109,7 @@ TEST(CrossvalSummary, ReceiptWithoutParityFileUsesTheReceipt) {
   const CrossvalRun& r = runs->front();
   EXPECT_EQ(r.lane, "llama");  // from the file name: the receipt has no "lane"
   EXPECT_EQ(r.status, "skipped");
-  EXPECT_EQ(r.os, "linux x86_64");
+  EXPECT_EQ(r.os, "Linux x86_64");
   EXPECT_TRUE(r.parity_path.empty());
   EXPECT_THAT(r.receipt_path, HasSubstr("stub-receipt-only/crossval-receipt-llama.json"));
   EXPECT_THAT(r.reason, HasSubstr("TRIT_LLAMA_CPP_DIR=/tmp/empty has no libllama"));
@@ -153,6 +156,71 @@ TEST(CrossvalSummary, LongReasonIsCutOnACharacterBoundary) {
   auto md = render_crossval_summary({dir.string()}, {});
   ASSERT_TRUE(md.ok());
   EXPECT_THAT(*md, HasSubstr("| ❌ failed (error): " + reason.substr(0, 159) + "... |"));
+}
+
+// The summary reads what the crossval reports really write (crossval/report.h), not only fixtures.
+TEST(CrossvalSummary, ReadsTheJsonCrossvalWrites) {
+  namespace cv = trit::crossval;
+  auto dir = std::filesystem::temp_directory_path() / "trit-crossval-summary-real";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir / "fail");
+  std::filesystem::create_directories(dir / "skipped");
+
+  cv::LaneReport fail;
+  fail.lane = "llama";
+  fail.status = cv::LaneStatus::kFail;
+  fail.reason = "cos_min below the profile";
+  fail.model.path = "/m/bitnet-tq2_0.gguf";
+  fail.model.arch = "bitnet";
+  fail.model.ftype = "TQ2_0";
+  fail.reference.name = "llama.cpp";
+  fail.reference.version = "3.22.1";
+  fail.reference.commit = "0ad4a86";
+  fail.compat = "llama.cpp";
+  fail.deviations = {"reference graph uses SiLU"};
+  fail.ran = true;
+  cv::CaseResult c;
+  c.prompt = "Hello there";
+  c.first_divergence = 2;
+  c.decode.n = 3;
+  c.decode.ours = {1, 2, 3};
+  c.decode.ref = {1, 5, 6};
+  c.decode.first_mismatch = 1;
+  fail.run.cases = {c};
+  fail.run.summary.positions = 4;
+  fail.run.summary.cos_min = 0.5;
+  fail.run.summary.kl_mean = 0.25;
+  fail.run.summary.kl_max = 1.5;
+  fail.run.summary.top1_agreement = 0.75;
+  fail.run.summary.decode_match_rate = 0.3333;
+  fail.run.summary.first_divergence = cv::Divergence{0, 2};
+  fail.parity_file = "crossval-parity-llama.json";
+
+  cv::LaneReport skipped;
+  skipped.lane = "bitnet";
+  skipped.status = cv::LaneStatus::kSkipped;
+  skipped.reason = "no bitnet.cpp shim";
+  skipped.fix = "set BITNET_CPP_DIR";
+
+  for (const auto& [sub, r] : {std::pair{"fail", &fail}, std::pair{"skipped", &skipped}}) {
+    std::ofstream(dir / sub / ("crossval-parity-" + r->lane + ".json")) << cv::parity_json(*r).dump(2);
+    std::ofstream(dir / sub / ("crossval-receipt-" + r->lane + ".json")) << cv::receipt_json(*r).dump(2);
+  }
+  auto runs = load_crossval_runs({dir.string()});
+  ASSERT_TRUE(runs.ok()) << runs.error().message;
+  ASSERT_EQ(runs->size(), 2u);
+  auto md = render_crossval_summary(*runs, {dir.string()}, {});
+  EXPECT_THAT(md, HasSubstr("**Overall: ❌ failed**"));
+  EXPECT_THAT(md, HasSubstr("| bitnet-tq2_0.gguf | bitnet | TQ2_0 | " + std::string(fail.profile.name) +
+                            " (compat llama.cpp) | ❌ failed: cos_min below the profile | 0.500000 | 2.500e-01 | 1.500e+00 | 0.7500 | 0.3333 | "
+                            "pos 2 in \"Hello there\" |"));
+  EXPECT_THAT(md, HasSubstr("  - greedy decode differs at step 1 in \"Hello there\" (ours 2, ref 5)"));
+  EXPECT_THAT(md, HasSubstr("  - reference graph uses SiLU"));
+  EXPECT_THAT(md, HasSubstr("⏭️ skipped: no bitnet.cpp shim"));
+  EXPECT_THAT(md, HasSubstr("  - to run this lane: set BITNET_CPP_DIR"));
+  EXPECT_THAT(md, HasSubstr("- reference: llama.cpp 3.22.1 (0ad4a86)"));
+  // The OS comes from this machine's receipt: uname's system name and architecture.
+  EXPECT_THAT(runs->front().os, Not(HasSubstr("unknown")));
 }
 
 TEST(CrossvalSummary, MalformedJsonNamesTheFile) {
