@@ -256,7 +256,7 @@ trit_ref_status trit_ref_open(const char* path, int32_t n_ctx, int32_t n_threads
       cp.n_threads = threads;
       cp.n_threads_batch = threads;
       cp.flash_attn_type = LLAMA_FLASH_ATTN_TYPE_DISABLED;
-      cp.type_k = (flags & TRIT_REF_OPEN_KV_F16) ? GGML_TYPE_F16 : GGML_TYPE_F32;
+      cp.type_k = (flags & TRIT_REF_OPEN_KV_F32) ? GGML_TYPE_F32 : GGML_TYPE_F16;
       cp.type_v = cp.type_k;
       cp.embeddings = false;
       cp.no_perf = true;

@@ -38,8 +38,8 @@ typedef struct trit_ref_model trit_ref_model;
 
 /* Flags for trit_ref_open. */
 #define TRIT_REF_OPEN_VOCAB_ONLY 1u /* tokenizer only: no weights, no context (eval fails) */
-#define TRIT_REF_OPEN_KV_F16 2u     /* F16 KV cache (llama.cpp's default); without it the shim uses F32
-                                       so that strict comparisons do not measure KV rounding */
+#define TRIT_REF_OPEN_KV_F32 2u     /* F32 KV cache; without it the cache is F16, llama.cpp's default
+                                       (and trit's), so that both round K and V the same way */
 
 /* Called once per intermediate tensor captured during trit_ref_eval_trace, in graph order.
  * name: the reference's graph name, e.g. "attn_norm-3" (layer after the last '-') or "result_norm".

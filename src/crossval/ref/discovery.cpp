@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "crossval/ref/reference.h"
 
@@ -47,7 +48,13 @@ LaneLocation locate_lane(Lane lane, const std::string& explicit_dir) {
     loc.source = "cache";
   }
   const std::string name = shim_file_name(lane);
-  for (const std::string& candidate : {loc.dir + "/shim/" + name, loc.dir + "/" + name}) {
+  std::vector<std::string> candidates = {loc.dir + "/shim/" + name, loc.dir + "/" + name};
+  // Lane A: BITNET_CPP_DIR names the user's bitnet.cpp checkout, and scripts/build-shim-bitnet.sh
+  // (`trit setup-cpp --lane bitnet`) writes the shim built against it into the cache, not into it.
+  if (lane == Lane::kBitnet && loc.source == "BITNET_CPP_DIR") {
+    candidates.push_back(default_cache_dir() + "/bitnet_cpp/shim/" + name);
+  }
+  for (const std::string& candidate : candidates) {
     loc.searched.push_back(candidate);
     std::error_code ec;
     if (loc.shim.empty() && std::filesystem::is_regular_file(candidate, ec)) {

@@ -129,7 +129,7 @@ class ShimReference final : public Reference {
   const ReferenceInfo& info() const override { return info_; }
 
   Result<std::unique_ptr<RefModel>> open(const std::string& path, const RefOpenOptions& o) override {
-    uint32_t flags = (o.vocab_only ? TRIT_REF_OPEN_VOCAB_ONLY : 0u) | (o.kv_f16 ? TRIT_REF_OPEN_KV_F16 : 0u);
+    uint32_t flags = (o.vocab_only ? TRIT_REF_OPEN_VOCAB_ONLY : 0u) | (o.kv_f32 ? TRIT_REF_OPEN_KV_F32 : 0u);
     trit_ref_model* m = nullptr;
     trit_ref_status s = api_.open(path.c_str(), o.n_ctx, o.n_threads, flags, &m);
     if (s != TRIT_REF_OK || !m) {
@@ -145,8 +145,9 @@ class ShimReference final : public Reference {
 
 std::string fix_for(const LaneLocation& loc) {
   if (loc.lane == Lane::kBitnet) {
-    return "Lane A (bitnet.cpp) needs its own shim, which is not part of this trit yet; build bitnet.cpp "
-           "(REFERENCE.md) and set BITNET_CPP_DIR, then `trit setup-cpp --lane bitnet`";
+    return "build bitnet.cpp with upstream's instructions (docs/lane-a.md), then build the Lane A shim "
+           "against it: `scripts/build-shim.sh --lane bitnet --dir <checkout>` (or `trit setup-cpp --lane "
+           "bitnet --dir <checkout>`), and set BITNET_CPP_DIR=<checkout>";
   }
   if (loc.source == "cache") return "run scripts/setup.sh, or `trit setup-cpp --lane llama`";
   return "run `" + std::string(loc.source == "--ref-dir" ? "TRIT_LLAMA_CPP_DIR=" + loc.dir + " " : "") +

@@ -44,7 +44,7 @@ struct RefOpenOptions {
   int n_ctx = 0;       // 0: min(4096, model's training context)
   int n_threads = 0;   // 0: all cores
   bool vocab_only = false;
-  bool kv_f16 = false;  // reference default is F16; crossval uses F32 unless asked
+  bool kv_f32 = false;  // F16 KV cache (llama.cpp's default, and trit's) unless set
 };
 
 class Reference {
