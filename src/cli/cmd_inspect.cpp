@@ -46,7 +46,7 @@ Result<uint64_t> count_non_finite(const gguf::TensorInfo& t) {
     for (float x : all) bad += !std::isfinite(x);
     return bad;
   }
-  std::vector<float> row(size_t(cols));
+  std::vector<float> row(static_cast<size_t>(cols));
   const uint64_t rb = *row_bytes(t.type, uint64_t(cols));
   uint64_t bad = 0;
   for (int64_t r = 0; r < rows; ++r) {
