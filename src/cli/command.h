@@ -25,5 +25,6 @@ Command add_synth(CLI::App& root);
 Command add_run(CLI::App& root);
 Command add_tokenize(CLI::App& root);
 Command add_detokenize(CLI::App& root);
+Command add_bench(CLI::App& root);
 
 }  // namespace trit::cli

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "kernels/attention.h"
+
 namespace trit {
 
 void rms_norm(const float* x, const float* w, float* y, int64_t n, float eps) {
@@ -68,9 +70,8 @@ void attention_head(const float* q, const fp16_t* k, const fp16_t* v, int64_t kv
   float max_score = -INFINITY;
   for (int64_t j = 0; j < n_kv; ++j) {
     const fp16_t* kj = k + j * kv_stride;
-    float dot = 0.0f;
-    for (int64_t d = 0; d < head_dim; ++d) dot += fp16_to_fp32(scratch16[d]) * fp16_to_fp32(kj[d]);
-    scores[j] = dot * scale;
+    // q and k are both fp16 (as llama.cpp's KQ); the kernel sums the products in float.
+    scores[j] = dot_f16_f16(scratch16, kj, head_dim) * scale;
     max_score = std::max(max_score, scores[j]);
   }
   double sum = 0.0;
@@ -83,8 +84,7 @@ void attention_head(const float* q, const fp16_t* k, const fp16_t* v, int64_t kv
   std::fill(out, out + head_dim, 0.0f);
   for (int64_t j = 0; j < n_kv; ++j) {
     const float p = fp16_to_fp32(scratch16[j]);
-    const fp16_t* vj = v + j * kv_stride;
-    for (int64_t d = 0; d < head_dim; ++d) out[d] += p * fp16_to_fp32(vj[d]);
+    axpy_f16(p, v + j * kv_stride, out, head_dim);
   }
 }
 

@@ -1,0 +1,60 @@
+// `trit bench`: flags to BenchOptions, src/bench/ measures, this prints (CONTRACT.md).
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "bench/bench.h"
+#include "cli/command.h"
+#include "kernels/thread_pool.h"
+
+namespace trit::cli {
+
+Command add_bench(CLI::App& root) {
+  auto opts = std::make_shared<bench::BenchOptions>();
+  auto json = std::make_shared<bool>(false);
+  CLI::App* app = root.add_subcommand("bench", "Measure prompt (pp) and generation (tg) tokens/s");
+  app->add_option("--model,-m", opts->model, "GGUF model")->required();
+  app->add_option("-p", opts->n_prompt, "prompt tokens, evaluated in one batch")->capture_default_str();
+  app->add_option("-n", opts->n_gen, "tokens decoded one at a time")->capture_default_str();
+  app->add_option("-t,--threads", opts->threads, "threads (0: all cores)")->capture_default_str();
+  app->add_option("-r", opts->reps, "repetitions (the median is reported)")->capture_default_str();
+  app->add_option("--ref", opts->ref, "also measure a reference through the crossval shim, alternating runs")
+      ->check(CLI::IsMember({"llama", "bitnet"}));
+  app->add_flag("--json", *json, "print trit.bench/1 JSON on stdout");
+  return {app, [opts, json]() -> int {
+            if (opts->threads <= 0) opts->threads = default_thread_count();
+            auto runs = bench::run_bench(*opts);
+            if (!runs.ok()) {
+              std::fprintf(stderr, "trit bench: %s\n", runs.error().message.c_str());
+              return runs.error().message.find("not available") != std::string::npos ? 3 : kExitUsage;
+            }
+            const double rss = bench::peak_rss_mb();
+            const auto model = bench::model_json(opts->model);
+            nlohmann::json out = nlohmann::json::array();
+            for (const auto& r : *runs) out.push_back(bench::bench_json(*opts, r, model, rss));
+            if (*json) {
+              std::printf("%s\n", (runs->size() == 1 ? out[0] : out).dump(2).c_str());
+              return 0;
+            }
+            for (const auto& j : out) {
+              std::fprintf(stderr, "%-10s t=%d  pp%d %8.2f tok/s   tg%d %7.2f tok/s", j["engine"].get<std::string>().c_str(),
+                           opts->threads, opts->n_prompt, j["pp"]["tok_s_median"].get<double>(), opts->n_gen,
+                           j["tg"]["tok_s_median"].get<double>());
+              if (!j["tg"]["latency_ms_p50"].is_null())
+                std::fprintf(stderr, "  p50 %.1f ms p95 %.1f ms", j["tg"]["latency_ms_p50"].get<double>(),
+                             j["tg"]["latency_ms_p95"].get<double>());
+              std::fprintf(stderr, "\n");
+            }
+            std::fprintf(stderr, "peak RSS %.0f MB (whole process)\n", rss);
+            if (runs->size() == 2) {
+              const auto& a = out[0];
+              const auto& b = out[1];
+              std::fprintf(stderr, "ratio trit/%s: pp %.2fx  tg %.2fx\n", b["engine"].get<std::string>().c_str(),
+                           a["pp"]["tok_s_median"].get<double>() / b["pp"]["tok_s_median"].get<double>(),
+                           a["tg"]["tok_s_median"].get<double>() / b["tg"]["tok_s_median"].get<double>());
+            }
+            return 0;
+          }};
+}
+
+}  // namespace trit::cli
