@@ -25,6 +25,7 @@ Command add_synth(CLI::App& root);
 Command add_run(CLI::App& root);
 Command add_tokenize(CLI::App& root);
 Command add_detokenize(CLI::App& root);
+Command add_crossval(CLI::App& root);
 Command add_bench(CLI::App& root);
 
 }  // namespace trit::cli

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   std::vector<Command> commands = {
       add_inspect(app), add_synth(app), add_run(app), add_tokenize(app), add_detokenize(app),
       add_bench(app),
+      add_crossval(app),
   };
 
   try {

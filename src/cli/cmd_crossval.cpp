@@ -1,0 +1,217 @@
+// `trit crossval`: trit against the reference engines (Lane B llama.cpp, Lane A bitnet.cpp), per
+// CONTRACT.md: tokenization gate, teacher-forced logits at every position, greedy decode; one
+// tolerance profile decides; parity + receipt JSON with --out-dir. The work is in src/crossval/.
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "cli/command.h"
+#include "core/sha256.h"
+#include "crossval/ref/reference.h"
+#include "crossval/report.h"
+#include "crossval/runner.h"
+#include "crossval/trit_engine.h"
+#include "synth/synth.h"
+
+namespace trit::cli {
+namespace {
+
+using namespace trit::crossval;
+namespace fs = std::filesystem;
+
+constexpr int kExitParity = 1, kExitTokenization = 2, kExitNoReference = 3;
+
+struct CrossvalArgs {
+  std::string model, lane = "llama", prompts_file, tolerance = "strict", format = "text", out_dir, ref_dir;
+  std::vector<std::string> prompts;
+  int positions = 0, decode = 8, threads = 0, ctx = 2048;
+  bool require_ref = false, trace = false;
+};
+
+// The built-in default: a small synthetic BitNet model, written once into the cache. F16 weights
+// (the formats whose activations both engines handle identically today; see tests/crossval).
+Result<std::string> default_model() {
+  const fs::path path = fs::path(default_cache_dir()) / "models" / "crossval-default-bitnet-f16-256x2x4x4x512-s42.gguf";
+  if (fs::exists(path)) return path.string();
+  synth::Options o;
+  o.arch = "bitnet";
+  o.shape = *synth::parse_shape("256x2x4x4x512");
+  o.type = TensorType::F16;
+  o.seed = 42;
+  std::error_code ec;
+  fs::create_directories(path.parent_path(), ec);
+  std::fprintf(stderr, "trit crossval: creating the default model %s\n", path.c_str());
+  auto r = synth::write_model(o, path.string());
+  if (!r.ok()) return r.error();
+  return path.string();
+}
+
+void write_json(const fs::path& path, const nlohmann::json& j) {
+  std::ofstream f(path);
+  f << j.dump(2) << "\n";
+  if (!f) throw std::runtime_error("--out-dir: cannot write " + path.string());
+}
+
+LaneReport run_lane(Lane lane, const std::string& model_path, const RunOptions& ro, const CrossvalArgs& a,
+                    int* exit_code) {
+  const auto t0 = std::chrono::steady_clock::now();
+  auto since = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
+  LaneReport r;
+  r.lane = std::string(lane_name(lane));
+  r.profile = ro.profile;
+  r.model.path = model_path;
+  const Compat compat = lane == Lane::kLlama ? Compat::kLlamaCpp : Compat::kBitnetCpp;
+  r.compat = std::string(compat_name(compat));
+
+  auto ours = open_trit_engine(model_path, {.compat = compat, .n_ctx = a.ctx, .n_threads = a.threads});
+  if (!ours.ok()) {
+    r.status = LaneStatus::kError;
+    r.reason = "trit could not load the model: " + ours.error().message;
+    *exit_code = kExitUsage;
+    return r;
+  }
+  const Model& m = (*ours)->model();
+  r.model.arch = m.hparams().arch_name;
+  r.model.ftype = model_ftype(m.file());
+  r.model.n_params = m.n_params();
+  if (auto sha = sha256_file(model_path); sha.ok()) r.model.sha256 = *sha;
+  r.deviations = m.deviations();
+
+  RefLoad load = load_reference(lane, a.ref_dir);
+  if (!load.ref) {
+    r.status = LaneStatus::kSkipped;
+    r.reason = load.reason;
+    r.fix = load.fix;
+    r.seconds_total = since();
+    if (a.require_ref) *exit_code = std::max(*exit_code, kExitNoReference);
+    return r;
+  }
+  r.reference = load.ref->info();
+  auto theirs = load.ref->open(model_path, {.n_ctx = a.ctx, .n_threads = a.threads});
+  r.seconds_load = since();
+  if (!theirs.ok()) {
+    r.status = LaneStatus::kError;
+    r.reason = theirs.error().message;
+    *exit_code = std::max(*exit_code, kExitParity);
+    return r;
+  }
+  r.run = run_parity(**ours, **theirs, ro);
+  r.ran = true;
+  r.status = r.run.status;
+  r.reason = r.run.reason;
+  r.seconds_total = since();
+  if (!r.run.tokenization_match) {
+    *exit_code = std::max(*exit_code, kExitTokenization);
+  } else if (r.status != LaneStatus::kPass) {
+    *exit_code = *exit_code == 0 ? kExitParity : *exit_code;
+  }
+  return r;
+}
+
+int run_crossval(const CrossvalArgs& a) {
+  auto profile = profile_by_name(a.tolerance);
+  if (!profile.ok()) {
+    std::fprintf(stderr, "trit crossval: %s\n", profile.error().message.c_str());
+    return kExitUsage;
+  }
+  std::vector<Lane> lanes;
+  if (a.lane == "both") {
+    lanes = {Lane::kLlama, Lane::kBitnet};
+  } else if (auto l = lane_from_name(a.lane); l.ok()) {
+    lanes = {*l};
+  } else {
+    std::fprintf(stderr, "trit crossval: --lane: expected llama, bitnet or both, got '%s'\n", a.lane.c_str());
+    return kExitUsage;
+  }
+  if (a.format != "text" && a.format != "json" && a.format != "md") {
+    std::fprintf(stderr, "trit crossval: --format: expected text, json or md, got '%s'\n", a.format.c_str());
+    return kExitUsage;
+  }
+  if (a.trace) std::fprintf(stderr, "trit crossval: --trace is not implemented yet (issue 9); running without it\n");
+
+  RunOptions ro;
+  ro.prompts = a.prompts;
+  if (!a.prompts_file.empty()) {
+    std::ifstream f(a.prompts_file);
+    if (!f) {
+      std::fprintf(stderr, "trit crossval: --prompts: cannot read %s\n", a.prompts_file.c_str());
+      return kExitUsage;
+    }
+    for (std::string line; std::getline(f, line);) {
+      if (!line.empty()) ro.prompts.push_back(line);
+    }
+  }
+  if (ro.prompts.empty()) ro.prompts = {"Hello world, this is a test.", "The quick brown fox jumps over the lazy dog."};
+  ro.positions = a.positions;
+  ro.decode = a.decode;
+  ro.profile = *profile;
+
+  std::string model_path = a.model;
+  if (model_path.empty()) {
+    auto d = default_model();
+    if (!d.ok()) {
+      std::fprintf(stderr, "trit crossval: default model: %s\n", d.error().message.c_str());
+      return kExitUsage;
+    }
+    model_path = *d;
+  }
+  if (!fs::is_regular_file(model_path)) {
+    std::fprintf(stderr, "trit crossval: --model: no such file %s\n", model_path.c_str());
+    return kExitUsage;
+  }
+  if (!a.out_dir.empty()) {
+    std::error_code ec;
+    fs::create_directories(a.out_dir, ec);
+    if (ec) {
+      std::fprintf(stderr, "trit crossval: --out-dir: cannot create %s: %s\n", a.out_dir.c_str(), ec.message().c_str());
+      return kExitUsage;
+    }
+  }
+
+  int exit_code = 0;
+  nlohmann::json all = nlohmann::json::array();
+  for (Lane lane : lanes) {
+    LaneReport r = run_lane(lane, model_path, ro, a, &exit_code);
+    if (!a.out_dir.empty()) {
+      r.parity_file = "crossval-parity-" + r.lane + ".json";
+      write_json(fs::path(a.out_dir) / r.parity_file, parity_json(r));
+      write_json(fs::path(a.out_dir) / ("crossval-receipt-" + r.lane + ".json"), receipt_json(r));
+    }
+    std::fputs(render_text(r).c_str(), stderr);
+    if (a.format == "json") all.push_back(parity_json(r));
+    if (a.format == "md") std::cout << render_markdown(r) << "\n";
+  }
+  if (a.format == "json") std::cout << (all.size() == 1 ? all[0] : all).dump(2) << "\n";
+  return exit_code;
+}
+
+}  // namespace
+
+Command add_crossval(CLI::App& root) {
+  auto a = std::make_shared<CrossvalArgs>();
+  auto* app = root.add_subcommand("crossval", "Cross-validate trit against llama.cpp (Lane B) / bitnet.cpp (Lane A)");
+  app->add_option("--model", a->model, "GGUF model (default: a small synthetic BitNet model, created once and cached)");
+  app->add_option("--lane", a->lane, "llama | bitnet | both")->capture_default_str();
+  app->add_option("--prompt", a->prompts, "prompt text (repeatable)");
+  app->add_option("--prompts", a->prompts_file, "file with one prompt per line");
+  app->add_option("--positions", a->positions,
+                  "positions per prompt: truncate, or extend by repeating the prompt (0: the prompt's own length)");
+  app->add_option("--decode", a->decode, "greedy tokens generated by both engines per prompt")->capture_default_str();
+  app->add_option("--tolerance", a->tolerance, "profile: " + profile_names())->capture_default_str();
+  app->add_option("--threads", a->threads, "threads for both engines (0: all cores)");
+  app->add_option("--ctx", a->ctx, "context size for both engines")->capture_default_str();
+  app->add_option("--format", a->format, "text | json | md (json and md on stdout, text on stderr)")
+      ->capture_default_str();
+  app->add_option("--out-dir", a->out_dir, "write crossval-parity-<lane>.json and crossval-receipt-<lane>.json here");
+  app->add_option("--ref-dir", a->ref_dir, "lane directory holding shim/libtrit_ref_<lane>.so (else env, then cache)");
+  app->add_flag("--require-ref", a->require_ref, "exit 3 when a reference is unavailable (default: skip the lane)");
+  app->add_flag("--trace", a->trace, "localize the first diverging layer and tensor (issue 9)");
+  app->footer(
+      "Exit codes: 0 pass (skipped lanes too, unless --require-ref), 1 parity outside tolerance,\n"
+      "2 tokenization mismatch, 3 reference unavailable with --require-ref, 4 bad usage or unreadable input.");
+  return {app, [a] { return run_crossval(*a); }};
+}
+
+}  // namespace trit::cli
