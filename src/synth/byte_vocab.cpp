@@ -51,7 +51,7 @@ constexpr const char* kWords[] = {
 
 }  // namespace
 
-uint32_t write_byte_vocab(gguf::Writer& w) {
+uint32_t write_byte_vocab(gguf::Writer& w, uint32_t pad_to) {
   std::vector<std::string> tokens;
   std::vector<int32_t> types;
   std::set<std::string> known;
@@ -84,6 +84,10 @@ uint32_t write_byte_vocab(gguf::Writer& w) {
   for (const char* special : {"<|begin_of_text|>", "<|end_of_text|>", "<|eot_id|>"}) {
     tokens.push_back(special);
     types.push_back(3);  // control
+  }
+  for (uint32_t i = 0; tokens.size() < pad_to; ++i) {
+    tokens.push_back("<|reserved_" + std::to_string(i) + "|>");
+    types.push_back(3);
   }
   const uint32_t n_vocab = uint32_t(tokens.size());
   w.set_string("tokenizer.ggml.model", "gpt2");

@@ -6,8 +6,10 @@
 
 namespace trit::synth {
 
-// Writes tokenizer.* metadata; returns the vocabulary size.
-uint32_t write_byte_vocab(gguf::Writer& w);
+// Writes tokenizer.* metadata; returns the vocabulary size. With pad_to larger than the natural
+// size, reserved control tokens <|reserved_N|> fill the vocabulary up to pad_to (as Llama-3's
+// reserved special tokens do), so a shape can have its real model's embedding size.
+uint32_t write_byte_vocab(gguf::Writer& w, uint32_t pad_to = 0);
 
 // Copies every tokenizer.* key from another GGUF (e.g. ggml-vocab-llama-bpe.gguf); returns the
 // vocabulary size, or an Error if the file has no usable vocabulary.

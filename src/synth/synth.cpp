@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/fp16.h"
 #include "core/log.h"
 #include "gguf/gguf.h"
 #include "quant/formats.h"
@@ -53,7 +54,9 @@ Result<std::vector<uint8_t>> make_tensor(const Spec& s, uint64_t seed) {
   if (s.fill == Fill::kTernary) {
     std::vector<int8_t> codes(n);
     fill_ternary(rng, codes.data(), n);
-    const float scale = 1.0f / std::sqrt(2.0f / 3.0f * float(s.cols));
+    // Rounded to an fp16 value, so that one seed gives the same weights in I2_S (a float32 tensor
+    // scale) and TQ1_0 / TQ2_0 (fp16 block scales), and `trit convert` between them is lossless.
+    const float scale = fp16_to_fp32(fp32_to_fp16(1.0f / std::sqrt(2.0f / 3.0f * float(s.cols))));
     if (s.type == TensorType::I2_S) {
       std::vector<uint8_t> out(size_t(quant::i2_s_tensor_bytes(int64_t(n))));
       quant::pack_i2_s(codes.data(), int64_t(n), scale, out.data());
@@ -102,6 +105,7 @@ uint32_t ftype_of(TensorType t) {
     case TensorType::BF16: return 32;
     case TensorType::TQ1_0: return 36;
     case TensorType::TQ2_0: return 37;
+    case TensorType::I2_S: return 40;  // bitnet.cpp's llama.h: LLAMA_FTYPE_MOSTLY_I2_S
     default: return 0;
   }
 }
@@ -111,8 +115,9 @@ uint32_t ftype_of(TensorType t) {
 Result<Shape> parse_shape(const std::string& spec) {
   if (spec == "tiny") return Shape{256, 2, 4, 2, 512, 1024, 10000.0f};
   if (spec == "small") return Shape{512, 4, 8, 2, 1536, 2048, 10000.0f};
-  if (spec == "2b4t") return Shape{2560, 30, 20, 5, 6912, 4096, 500000.0f};
-  if (spec == "1b") return Shape{2048, 16, 32, 8, 8192, 4096, 500000.0f};
+  // The real models' vocabulary size (Llama-3's 128256), so the embedding and head are full size.
+  if (spec == "2b4t") return Shape{2560, 30, 20, 5, 6912, 4096, 500000.0f, 128256};
+  if (spec == "1b") return Shape{2048, 16, 32, 8, 8192, 4096, 500000.0f, 128256};
   Shape s;
   char x1, x2, x3, x4;
   std::istringstream in(spec);
@@ -169,7 +174,7 @@ Result<Summary> write_model(const Options& o, const std::string& path) {
 
   uint32_t n_vocab = 0;
   if (o.vocab == "byte") {
-    n_vocab = write_byte_vocab(w);
+    n_vocab = write_byte_vocab(w, sh.n_vocab);
   } else {
     auto n = copy_vocab(o.vocab, w);
     if (!n) return n.error();

@@ -17,9 +17,10 @@ struct Shape {
   uint32_t n_embd = 0, n_layer = 0, n_head = 0, n_head_kv = 0, n_ff = 0;
   uint32_t n_ctx = 4096;
   float rope_freq_base = 10000.0f;
+  uint32_t n_vocab = 0;  // 0: the vocabulary's own size; else pad the vocabulary to this size
 };
 
-// tiny | small | 2b4t (BitNet b1.58 2B4T) | 1b (Llama-3.2-1B-like) | WxLxHxKVxFF
+// tiny | small | 2b4t (BitNet b1.58 2B4T, vocab 128256) | 1b (Llama-3.2-1B-like) | WxLxHxKVxFF
 Result<Shape> parse_shape(const std::string& spec);
 
 struct Options {
