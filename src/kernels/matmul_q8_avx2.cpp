@@ -134,19 +134,40 @@ void matmul_rows_f16_f16(const MatmulArgs& a, int64_t r0, int64_t r1) {
   const WeightMatrix& w = *a.w;
   const int64_t n = w.cols;
   auto act = [&](int64_t t) { return reinterpret_cast<const fp16_t*>(a.xq + t * a.xq_stride); };
+  // Two tokens share each weight load. Each token keeps exactly dot_f16's accumulators and
+  // summation order, so a prompt evaluated in one batch gives the same logits as token by token.
+  constexpr int64_t kPair = 2;
   for (int64_t rc = r0; rc < r1; rc += kRowChunk) {
     const int64_t rc_end = rc + kRowChunk < r1 ? rc + kRowChunk : r1;
     int64_t t0 = 0;
-    for (; t0 + kTokTile <= a.n_tokens && n % 8 == 0; t0 += kTokTile) {
-      const fp16_t* y[4] = {act(t0), act(t0 + 1), act(t0 + 2), act(t0 + 3)};
+    for (; t0 + kPair <= a.n_tokens; t0 += kPair) {
+      const fp16_t* y0 = act(t0);
+      const fp16_t* y1 = act(t0 + 1);
       for (int64_t r = rc; r < rc_end; ++r) {
         const auto* x = reinterpret_cast<const fp16_t*>(w.data + r * w.row_bytes);
-        __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
-        for (int64_t i = 0; i < n; i += 8) {
-          const __m256 xv = load_f16(x + i);
-          for (int k = 0; k < 4; ++k) acc[k] = _mm256_fmadd_ps(xv, load_f16(y[k] + i), acc[k]);
+        __m256 p[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+        __m256 q[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+        int64_t i = 0;
+        for (; i + 32 <= n; i += 32) {
+          for (int k = 0; k < 4; ++k) {
+            const __m256 xv = load_f16(x + i + 8 * k);
+            p[k] = _mm256_fmadd_ps(xv, load_f16(y0 + i + 8 * k), p[k]);
+            q[k] = _mm256_fmadd_ps(xv, load_f16(y1 + i + 8 * k), q[k]);
+          }
         }
-        for (int k = 0; k < 4; ++k) a.y[(t0 + k) * w.rows + r] = hsum_f32(acc[k]) * w.out_scale;
+        for (; i + 8 <= n; i += 8) {
+          const __m256 xv = load_f16(x + i);
+          p[0] = _mm256_fmadd_ps(xv, load_f16(y0 + i), p[0]);
+          q[0] = _mm256_fmadd_ps(xv, load_f16(y1 + i), q[0]);
+        }
+        float s0 = hsum_f32(_mm256_add_ps(_mm256_add_ps(p[0], p[1]), _mm256_add_ps(p[2], p[3])));
+        float s1 = hsum_f32(_mm256_add_ps(_mm256_add_ps(q[0], q[1]), _mm256_add_ps(q[2], q[3])));
+        for (; i < n; ++i) {
+          s0 += _cvtsh_ss(x[i]) * _cvtsh_ss(y0[i]);
+          s1 += _cvtsh_ss(x[i]) * _cvtsh_ss(y1[i]);
+        }
+        a.y[t0 * w.rows + r] = s0 * w.out_scale;
+        a.y[(t0 + 1) * w.rows + r] = s1 * w.out_scale;
       }
     }
     for (int64_t t = t0; t < a.n_tokens; ++t)
