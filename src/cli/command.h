@@ -26,6 +26,9 @@ Command add_run(CLI::App& root);
 Command add_tokenize(CLI::App& root);
 Command add_detokenize(CLI::App& root);
 Command add_crossval(CLI::App& root);
+Command add_serve(CLI::App& root);
+Command add_chat(CLI::App& root);
+Command add_perplexity(CLI::App& root);
 Command add_bench(CLI::App& root);
 
 }  // namespace trit::cli

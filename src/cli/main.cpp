@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
 
   std::vector<Command> commands = {
       add_inspect(app), add_synth(app), add_run(app), add_tokenize(app), add_detokenize(app),
+      add_serve(app), add_chat(app), add_perplexity(app),
       add_bench(app),
       add_crossval(app),
   };
