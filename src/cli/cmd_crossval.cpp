@@ -12,6 +12,7 @@
 #include "crossval/ref/reference.h"
 #include "crossval/report.h"
 #include "crossval/runner.h"
+#include "crossval/trace.h"
 #include "crossval/trit_engine.h"
 #include "synth/synth.h"
 
@@ -27,7 +28,9 @@ struct CrossvalArgs {
   std::string model, lane = "llama", prompts_file, tolerance = "strict", format = "text", out_dir, ref_dir;
   std::vector<std::string> prompts;
   int positions = 0, decode = 8, threads = 0, ctx = 2048;
-  bool require_ref = false, trace = false;
+  bool require_ref = false;
+  std::string trace;   // "" off, "on" always, "auto" only when the lane fails
+  int trace_pos = -1;  // position to trace (-1: the first divergence, else the last position)
 };
 
 // The built-in default: a small synthetic BitNet model, written once into the cache. F16 weights
@@ -101,6 +104,30 @@ LaneReport run_lane(Lane lane, const std::string& model_path, const RunOptions& 
   r.ran = true;
   r.status = r.run.status;
   r.reason = r.run.reason;
+  const bool failed = r.status == LaneStatus::kFail && r.run.tokenization_match;
+  if (a.trace == "on" || (a.trace == "auto" && failed)) {
+    if (r.run.cases.empty()) {
+      r.trace_note = "not run: no evaluated prompt (" + r.reason + ")";
+    } else {
+      std::vector<std::optional<int>> div;
+      std::vector<int> lens;
+      for (const CaseResult& c : r.run.cases) {
+        div.push_back(c.first_divergence);
+        lens.push_back(static_cast<int>(c.tokens.size()));
+      }
+      const TracePoint p = choose_trace_point(div, lens, a.trace_pos);
+      const CaseResult& c = r.run.cases[static_cast<size_t>(p.case_index)];
+      auto t = trace_position((*ours)->session(), **theirs, c.tokens, p.position, ro.profile.cos_min);
+      if (t.ok()) {
+        r.trace = std::move(*t);
+        r.trace->case_index = p.case_index;
+      } else {
+        r.trace_note = "failed: " + t.error().message;
+      }
+    }
+  } else if (a.trace == "auto") {
+    r.trace_note = "auto: not needed (no divergence)";
+  }
   r.seconds_total = since();
   if (!r.run.tokenization_match) {
     *exit_code = std::max(*exit_code, kExitTokenization);
@@ -129,7 +156,10 @@ int run_crossval(const CrossvalArgs& a) {
     std::fprintf(stderr, "trit crossval: --format: expected text, json or md, got '%s'\n", a.format.c_str());
     return kExitUsage;
   }
-  if (a.trace) std::fprintf(stderr, "trit crossval: --trace is not implemented yet (issue 9); running without it\n");
+  if (!a.trace.empty() && a.trace != "on" && a.trace != "auto") {
+    std::fprintf(stderr, "trit crossval: --trace: expected no value or 'auto', got '%s'\n", a.trace.c_str());
+    return kExitUsage;
+  }
 
   RunOptions ro;
   ro.prompts = a.prompts;
@@ -207,11 +237,19 @@ Command add_crossval(CLI::App& root) {
   app->add_option("--out-dir", a->out_dir, "write crossval-parity-<lane>.json and crossval-receipt-<lane>.json here");
   app->add_option("--ref-dir", a->ref_dir, "lane directory holding shim/libtrit_ref_<lane>.so (else env, then cache)");
   app->add_flag("--require-ref", a->require_ref, "exit 3 when a reference is unavailable (default: skip the lane)");
-  app->add_flag("--trace", a->trace, "localize the first diverging layer and tensor (issue 9)");
+  CLI::Option* trace = app->add_option("--trace", a->trace,
+                  "localize the first diverging layer and tensor: compare every named intermediate of both "
+                  "engines at one position; `--trace auto`: only when the lane fails")
+      ->expected(0, 1);
+  app->add_option("--trace-pos", a->trace_pos,
+                  "position to trace (default: the first divergence, else the last position of prompt 0)");
   app->footer(
       "Exit codes: 0 pass (skipped lanes too, unless --require-ref), 1 parity outside tolerance,\n"
       "2 tokenization mismatch, 3 reference unavailable with --require-ref, 4 bad usage or unreadable input.");
-  return {app, [a] { return run_crossval(*a); }};
+  return {app, [a, trace] {
+            if (trace->count() > 0 && a->trace.empty()) a->trace = "on";  // `--trace` without a value
+            return run_crossval(*a);
+          }};
 }
 
 }  // namespace trit::cli

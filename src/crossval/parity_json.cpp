@@ -43,6 +43,22 @@ json divergence_json(const LaneRun& run) {
   return {{"case", d->case_index}, {"pos", d->pos}, {"prompt", run.cases[static_cast<size_t>(d->case_index)].prompt}};
 }
 
+json trace_tensor_json(const TraceTensor& t) {
+  return {{"layer", t.layer}, {"tensor", t.tensor}, {"ref_tensor", t.ref_name}, {"cos", num(t.cos)},
+          {"max_abs", num(t.max_abs)}};
+}
+
+json trace_json(const TraceResult& t) {
+  json tensors = json::array();
+  for (const TraceTensor& x : t.tensors) tensors.push_back(trace_tensor_json(x));
+  return {{"case", t.case_index},
+          {"position", t.position},
+          {"cos_min", t.cos_min},
+          {"first", t.first ? trace_tensor_json(t.tensors[*t.first]) : json(nullptr)},
+          {"tensors", tensors},
+          {"unpaired", t.unpaired}};
+}
+
 }  // namespace
 
 json parity_json(const LaneReport& r) {
@@ -79,6 +95,8 @@ json parity_json(const LaneReport& r) {
         {"seconds", num(r.seconds_total)}}},
   };
   if (!r.fix.empty()) j["fix"] = r.fix;
+  if (r.trace) j["trace"] = trace_json(*r.trace);
+  if (!r.trace_note.empty()) j["trace_note"] = r.trace_note;
   if (r.ran && run.tokenization_match) {
     j["summary"] = {{"positions", s.positions},
                     {"cos_min", num(s.cos_min)},

@@ -59,6 +59,34 @@ std::vector<Row> summary_rows(const LaneReport& r) {
   };
 }
 
+std::string trace_first(const TraceResult& t) {
+  if (!t.first) return "none (every paired tensor has cos >= " + g(t.cos_min) + ")";
+  const TraceTensor& f = t.tensors[*t.first];
+  return (f.layer >= 0 ? "layer " + std::to_string(f.layer) + ", " : std::string()) + f.tensor + ", cos " +
+         g(f.cos, "%.6f") + ", max|diff| " + g(f.max_abs, "%.4g");
+}
+
+// Layers in graph order, each with its tensors' cosines: one line per layer.
+void trace_text(std::ostringstream& o, const TraceResult& t) {
+  o << "  trace (prompt " << t.case_index << ", position " << t.position << ", threshold cos >= " << g(t.cos_min)
+    << "): first divergence: " << trace_first(t) << "\n";
+  int layer = -2;
+  for (size_t i = 0; i < t.tensors.size(); ++i) {
+    const TraceTensor& x = t.tensors[i];
+    if (x.layer != layer) {
+      if (layer != -2) o << "\n";
+      o << "    " << (x.layer < 0 ? std::string("      ") : "layer " + std::to_string(x.layer)) << ":";
+      layer = x.layer;
+    }
+    char cell[160];
+    std::snprintf(cell, sizeof cell, " %s %s/%s%s", x.tensor.c_str(), g(x.cos, "%.6f").c_str(),
+                  g(x.max_abs, "%.2g").c_str(), t.first && *t.first == i ? " <== FIRST" : "");
+    o << cell;
+  }
+  if (layer != -2) o << "\n";
+  o << "    (cos/max|diff| per tensor; " << t.unpaired.size() << " trit tensors had no reference counterpart)\n";
+}
+
 }  // namespace
 
 std::string render_text(const LaneReport& r) {
@@ -88,6 +116,8 @@ std::string render_text(const LaneReport& r) {
     std::snprintf(line, sizeof line, "  %-34s %-36s %s\n", row.name.c_str(), row.value.c_str(), row.limit.c_str());
     o << line;
   }
+  if (r.trace) trace_text(o, *r.trace);
+  if (!r.trace_note.empty()) o << "  trace:     " << r.trace_note << "\n";
   for (size_t c = 0; c < r.run.cases.size(); ++c) {
     const DecodeResult& d = r.run.cases[c].decode;
     if (d.n == 0 || !d.first_mismatch) continue;
@@ -120,6 +150,20 @@ std::string render_markdown(const LaneReport& r) {
   if (!r.ran || !r.run.tokenization_match) return o.str();
   o << "\n| metric | value | limit |\n|---|---|---|\n";
   for (const Row& row : summary_rows(r)) o << "| " << row.name << " | " << row.value << " | " << row.limit << " |\n";
+  if (!r.trace_note.empty()) o << "\n- trace: " << r.trace_note << "\n";
+  if (r.trace) {
+    const TraceResult& t = *r.trace;
+    o << "\n#### trace: prompt " << t.case_index << ", position " << t.position << "\n\n"
+      << "First tensor below cos " << g(t.cos_min) << ": **" << trace_first(t) << "**\n\n"
+      << "| layer | tensor | reference tensor | cos | max abs diff |\n|---|---|---|---|---|\n";
+    for (size_t i = 0; i < t.tensors.size(); ++i) {
+      const TraceTensor& x = t.tensors[i];
+      const bool first = t.first && *t.first == i;
+      o << "| " << (x.layer < 0 ? std::string("-") : std::to_string(x.layer)) << " | " << (first ? "**" : "")
+        << x.tensor << (first ? "**" : "") << " | `" << x.ref_name << "` | " << g(x.cos, "%.6f") << " | "
+        << g(x.max_abs, "%.4g") << " |\n";
+    }
+  }
   return o.str();
 }
 

@@ -12,6 +12,7 @@
 #include "crossval/profile.h"
 #include "crossval/ref/reference.h"
 #include "crossval/runner.h"
+#include "crossval/trace.h"
 
 namespace trit::crossval {
 
@@ -32,6 +33,8 @@ struct LaneReport {
   std::vector<std::string> deviations;  // where the reference's graph departs from the model's definition
   LaneRun run;                          // empty cases when skipped
   bool ran = false;                     // run holds results
+  std::optional<TraceResult> trace;     // --trace (or --trace auto after a divergence)
+  std::string trace_note;               // why a requested trace did not run, or ""
   std::string parity_file;              // file name written by --out-dir ("" if none)
   double seconds_total = 0;             // whole lane, including loads
   double seconds_load = 0;

@@ -75,6 +75,11 @@ class Session {
   void reset();  // clear the KV cache
   Status truncate(int n_past);  // forget positions >= n_past (e.g. to re-decode from a prefix)
   void set_trace(TraceFn fn);  // empty fn turns tracing off
+  // TEST ONLY: plant a bug. Each time the named intermediate `tensor` of `layer` (-1: none) is
+  // computed, its first n/16 values per token are negated in place, before later steps read it.
+  // Empty tensor: off (the default). The environment variable TRIT_TEST_PERTURB=<tensor>:<layer>
+  // sets it for every new Session (so the CLI can be tested). Used by crossval's trace tests.
+  void set_perturbation(std::string tensor, int layer);
 
  private:
   struct State;

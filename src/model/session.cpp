@@ -3,6 +3,7 @@
 // activation comes from the model (or the compat profile).
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <string>
 
 #include "core/fp16.h"
@@ -29,6 +30,10 @@ struct Session::State {
   int n_ctx;
   int n_past = 0;
   TraceFn trace;
+  // Test-only planted bug (Session::set_perturbation, or TRIT_TEST_PERTURB=<tensor>:<layer>):
+  // inert unless set; crossval's trace tests check that it is found at this tensor and layer.
+  std::string perturb_name;
+  int perturb_layer = -1;
 
   // KV cache, fp16 like llama.cpp's default cache: [n_layer][n_ctx][n_head_kv * head_dim].
   std::vector<fp16_t> k_cache, v_cache;
@@ -73,8 +78,18 @@ struct Session::State {
     scratch16.resize(size_t(pool.size()) * std::max<size_t>(n_ctx, hp.head_dim));
   }
 
-  void emit(const char* name, int layer, const float* data, int64_t n_tokens, int64_t n) const {
+  // Every named intermediate passes here: the planted bug (if any) is applied to the live buffer,
+  // so it propagates like a real one, then the trace hook (if any) sees the tensor.
+  void emit(const char* name, int layer, float* data, int64_t n_tokens, int64_t n) {
+    if (!perturb_name.empty() && layer == perturb_layer && perturb_name == name) perturb(data, n_tokens, n);
     if (trace) trace(name, layer, data, int(n_tokens), int(n));
+  }
+
+  // Negates the first n/16 values of every token row: cosine ~0.88 for that tensor, a clear bug.
+  static void perturb(float* data, int64_t n_tokens, int64_t n) {
+    const int64_t k = std::max<int64_t>(1, n / 16);
+    for (int64_t t = 0; t < n_tokens; ++t)
+      for (int64_t i = 0; i < k; ++i) data[t * n + i] = -data[t * n + i];
   }
 
   void norm_rows(const float* in, const NormWeight& weight, float* out, int64_t n_tokens, int64_t n) {
@@ -188,13 +203,25 @@ struct Session::State {
   }
 };
 
-Session::Session(const Model& model) : state_(std::make_unique<State>(model, *model.weights_)) {}
+Session::Session(const Model& model) : state_(std::make_unique<State>(model, *model.weights_)) {
+  if (const char* env = std::getenv("TRIT_TEST_PERTURB"); env != nullptr && *env != '\0') {
+    const std::string spec(env);
+    const size_t colon = spec.rfind(':');
+    const std::string name = spec.substr(0, colon);
+    const int layer = colon == std::string::npos ? -1 : std::atoi(spec.c_str() + colon + 1);
+    set_perturbation(name, layer);
+  }
+}
 Session::~Session() = default;
 
 int Session::n_past() const { return state_->n_past; }
 int Session::n_ctx() const { return state_->n_ctx; }
 void Session::reset() { state_->n_past = 0; }
 void Session::set_trace(TraceFn fn) { state_->trace = std::move(fn); }
+void Session::set_perturbation(std::string tensor, int layer) {
+  state_->perturb_name = std::move(tensor);
+  state_->perturb_layer = layer;
+}
 
 Status Session::truncate(int n_past) {
   if (n_past < 0 || n_past > state_->n_past)
