@@ -7,6 +7,15 @@
 # compiler, or the reference changed (a stamp of their hashes sits next to the library).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
+# `--lane bitnet [--dir PATH]`: Lane A builds against the user's bitnet.cpp checkout instead of the
+# cache; it has its own script. `--lane llama` (or no argument) is this script.
+case "${1:-}" in
+  --lane) case "${2:-}" in
+            bitnet) shift 2; exec "$here/build-shim-bitnet.sh" "$@" ;;
+            llama) shift 2 ;;
+            *) echo "build-shim: --lane expects llama or bitnet, got '${2:-}'" >&2; exit 4 ;;
+          esac ;;
+esac
 root="$(dirname "$here")"
 # shellcheck source=versions.env
 source "$here/versions.env"
