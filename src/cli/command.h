@@ -30,5 +30,6 @@ Command add_serve(CLI::App& root);
 Command add_chat(CLI::App& root);
 Command add_perplexity(CLI::App& root);
 Command add_bench(CLI::App& root);
+Command add_convert(CLI::App& root);
 
 }  // namespace trit::cli

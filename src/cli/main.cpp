@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
       add_serve(app), add_chat(app), add_perplexity(app),
       add_bench(app),
       add_crossval(app),
+      add_convert(app),
   };
 
   try {
