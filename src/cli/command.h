@@ -30,6 +30,7 @@ Command add_serve(CLI::App& root);
 Command add_chat(CLI::App& root);
 Command add_perplexity(CLI::App& root);
 Command add_bench(CLI::App& root);
+Command add_compare_baselines(CLI::App& root);
 Command add_convert(CLI::App& root);
 
 }  // namespace trit::cli

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
       add_inspect(app), add_synth(app), add_run(app), add_tokenize(app), add_detokenize(app),
       add_serve(app), add_chat(app), add_perplexity(app),
       add_bench(app),
+      add_compare_baselines(app),
       add_crossval(app),
       add_convert(app),
   };
