@@ -90,36 +90,68 @@ expect_all_skipped() {
   [[ "$rc" == 3 ]] || die "trit crossval --require-ref without a reference exited $rc, expected 3"
 }
 
-# crossval_matrix LANE "ARCH:TYPE ..." TRIT OUT_DIR MODELS_DIR [crossval flags...]
-# For each entry: `trit synth` a tiny model (seed 1), then `trit crossval --lane LANE --out-dir
-# OUT_DIR/ARCH-TYPE`, keeping report.md and the logs there. Prints one line per model (from the
-# parity file's status) and returns the worst exit code: 1 (parity or tokenization) over 3 (no
-# reference) over any other error (4); 0 when every run exited 0 (skipped runs included).
+# parse_matrix_entry ENTRY: split one matrix entry into entry_name, entry_arch, entry_shape,
+# entry_type (a model to synthesize) or entry_model (a GGUF file to use as is). Forms:
+#   ARCH:TYPE               shape tiny, named ARCH-TYPE
+#   NAME=ARCH:SHAPE:TYPE    (scripts/ci/matrix.sh writes these from benchmarks/matrix.tsv)
+#   NAME=@PATH              an existing model file
+# Returns 1 when ENTRY has none of these forms.
+parse_matrix_entry() {
+  local e="$1" spec
+  entry_name="" entry_arch="" entry_shape=tiny entry_type="" entry_model=""
+  case "$e" in
+    *=@*) entry_name="${e%%=@*}" entry_model="${e#*=@}"
+          [[ -n "$entry_name" && -n "$entry_model" ]] ;;
+    *=*) entry_name="${e%%=*}" spec="${e#*=}"
+         IFS=: read -r entry_arch entry_shape entry_type <<<"$spec"
+         [[ -n "$entry_name" && -n "$entry_arch" && -n "$entry_shape" && -n "$entry_type" && "$entry_type" != *:* ]] ;;
+    *:*) entry_arch="${e%%:*}" entry_type="${e#*:}" entry_name="${e%%:*}-${e#*:}"
+         [[ -n "$entry_arch" && -n "$entry_type" && "$entry_type" != *:* ]] ;;
+    *) return 1 ;;
+  esac
+}
+
+# crossval_matrix LANE "ENTRY ..." TRIT OUT_DIR MODELS_DIR [crossval flags...]
+# For each entry (forms: parse_matrix_entry): `trit synth` the model (seed 1) unless the entry names a
+# file, then `trit crossval --lane LANE --out-dir OUT_DIR/NAME`, keeping report.md and the logs there.
+# Prints one line per model (from the parity file's status) and returns the worst exit code: 1 (parity
+# or tokenization) over 3 (no reference) over any other error (4); 0 when every run exited 0 (skipped
+# runs included).
 crossval_matrix() {
   local lane="$1" matrix="$2" trit="$3" out="$4" models="$5"; shift 5
-  local entry arch type name rc status i worst=0 names=() rcs=()  # bash 3.2: no associative arrays
+  local entry name model rc status i worst=0 names=() rcs=()  # bash 3.2: no associative arrays
   rm -rf "$out"
   mkdir -p "$out" "$models"
   for entry in $matrix; do
-    arch="${entry%%:*}" type="${entry#*:}"
-    [[ "$entry" == *:* && -n "$arch" && -n "$type" ]] || die "matrix entry '$entry' is not ARCH:TYPE" 4
-    name="$arch-$type"
+    parse_matrix_entry "$entry" ||
+      die "matrix entry '$entry' is not ARCH:TYPE, NAME=ARCH:SHAPE:TYPE or NAME=@MODEL_PATH" 4
+    name="$entry_name"
     names+=("$name")
     mkdir -p "$out/$name"
-    say "[$name] trit synth --arch $arch --shape tiny --type $type --seed 1"
-    if ! "$trit" synth --arch "$arch" --shape tiny --type "$type" --seed 1 -o "$models/$name.gguf" \
-         2>"$out/$name/synth.log"; then
-      cat "$out/$name/synth.log" >&2
-      rcs+=(4)
-      continue
+    if [[ -n "$entry_model" ]]; then
+      model="$entry_model"
+      if [[ ! -f "$model" ]]; then
+        echo "model file $model (matrix entry $name) does not exist" | tee "$out/$name/synth.log" >&2
+        rcs+=(4)
+        continue
+      fi
+    else
+      model="$models/$name.gguf"
+      say "[$name] trit synth --arch $entry_arch --shape $entry_shape --type $entry_type --seed 1"
+      if ! "$trit" synth --arch "$entry_arch" --shape "$entry_shape" --type "$entry_type" --seed 1 -o "$model" \
+           2>"$out/$name/synth.log"; then
+        cat "$out/$name/synth.log" >&2
+        rcs+=(4)
+        continue
+      fi
     fi
     say "[$name] trit crossval --lane $lane $*"
     rc=0
-    "$trit" crossval --model "$models/$name.gguf" --lane "$lane" "$@" --out-dir "$out/$name" \
+    "$trit" crossval --model "$model" --lane "$lane" "$@" --out-dir "$out/$name" \
       --format md >"$out/$name/report.md" 2> >(tee "$out/$name/crossval.log" >&2) || rc=$?
     rcs+=("$rc")
   done
-  printf '\n%-24s %s\n' MODEL RESULT >&2
+  printf '\n%-32s %s\n' MODEL RESULT >&2
   for i in "${!names[@]}"; do
     name="${names[$i]}" rc="${rcs[$i]}"
     status="$(json_field "$out/$name/crossval-parity-$lane.json" status 2>/dev/null || true)"
@@ -130,7 +162,7 @@ crossval_matrix() {
       3) result="FAILED: reference unavailable" ;;
       *) result="FAILED: error, exit $rc (see $out/$name/*.log)" ;;
     esac
-    printf '%-24s %s\n' "$name" "$result" >&2
+    printf '%-32s %s\n' "$name" "$result" >&2
     case "$rc" in
       0) ;;
       1|2) worst=1 ;;

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Render crossval-summary.md from crossval result folders with `trit crossval summary`, print it, and
-# append it to the GitHub job summary ($GITHUB_STEP_SUMMARY) when there is one.
+# append it to the GitHub job summary ($GITHUB_STEP_SUMMARY) when there is one. The summary includes the
+# model matrix table (from the crossval-matrix.tsv a lane writes) and, when perf results are among the
+# folders (perf-compare.json files from scripts/ci/perf.sh), a performance table.
 #
 # Run locally:  scripts/ci/summary.sh [-o FILE] [DIR...]
-#   DIR...          result folders (default: every out/crossval/lane-* folder, as the lane scripts write them)
+#   DIR...          result folders (default: every out/crossval/lane-* folder, as the lane scripts write
+#                   them, and out/perf when it exists)
 #   -o FILE         output (default crossval-summary.md)
-#   --artifacts DIR a folder of downloaded workflow artifacts: its crossval-lane-* folders are used,
-#                   and with LANE_B=true / LANE_A=true (check-trigger's outputs) the lanes' artifact
+#   --artifacts DIR a folder of downloaded workflow artifacts: its crossval-lane-* and crossval-perf-*
+#                   folders are used, and with LANE_B=true / LANE_A=true / PERF=true (check-trigger's
+#                   outputs) the jobs' artifact
 #                   folders are expected: one that is missing is created empty, so the summary lists it
 #                   as "no results" instead of leaving it out
 #   TRIT_BIN        trit to use; else build/ (TRIT_BUILD_DIR) is configured and `trit` built there
@@ -31,18 +35,19 @@ if [[ -n "$artifacts" ]]; then
   expected=()
   [[ "${LANE_B:-false}" != true ]] || expected+=(crossval-lane-b-llama-Linux crossval-lane-b-llama-macOS)
   [[ "${LANE_A:-false}" != true ]] || expected+=(crossval-lane-a-bitnet-Linux)
+  [[ "${PERF:-false}" != true ]] || expected+=(crossval-perf-Linux)
   for name in ${expected[@]+"${expected[@]}"}; do
     if [[ ! -d "$artifacts/$name" ]]; then
       warn "no artifact $name: that lane job produced no results"
       mkdir -p "$artifacts/$name"
     fi
   done
-  for d in "$artifacts"/crossval-lane-*; do [[ -d "$d" ]] && dirs+=("$d"); done
+  for d in "$artifacts"/crossval-lane-* "$artifacts"/crossval-perf-*; do [[ -d "$d" ]] && dirs+=("$d"); done
 fi
 if ((${#dirs[@]} == 0)); then
-  for d in out/crossval/lane-*; do [[ -d "$d" ]] && dirs+=("$d"); done
+  for d in out/crossval/lane-* out/perf; do [[ -d "$d" ]] && dirs+=("$d"); done
 fi
-((${#dirs[@]})) || die "no result folders (none given, none under out/crossval/lane-*)" 4
+((${#dirs[@]})) || die "no result folders (none given, none under out/crossval/lane-* or out/perf)" 4
 if [[ -n "${TRIT_BIN:-}" ]]; then
   trit="$TRIT_BIN"
 else

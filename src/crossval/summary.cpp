@@ -22,6 +22,9 @@ constexpr const char* kParitySchema = "trit.crossval.parity/1";
 constexpr const char* kReceiptSchema = "trit.crossval.receipt/1";
 constexpr const char* kParityPrefix = "crossval-parity-";
 constexpr const char* kReceiptPrefix = "crossval-receipt-";
+constexpr const char* kMatrixFile = "crossval-matrix.tsv";
+constexpr const char* kPerfPrefix = "perf-compare";
+constexpr const char* kPerfSchema = "trit.perf.compare/1";
 // Free text from the JSON (prompts, reasons) is cut to this many bytes so one odd run cannot flood
 // a PR comment.
 constexpr size_t kMaxText = 160;
@@ -298,7 +301,154 @@ std::string group_status(const Group& g, const SummaryOptions& o) {
   return s;
 }
 
+// ---- the model matrix and the performance comparisons ---------------------------------------
+
+// Files under `dir` (recursively) whose name satisfies `want`, sorted.
+Result<std::vector<fs::path>> files_under(const std::string& dir, bool (*want)(const std::string&)) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return make_error(dir + ": not a directory");
+  std::vector<fs::path> files;
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::end(it); it.increment(ec)) {
+    if (it->is_regular_file(ec) && want(it->path().filename().string())) files.push_back(it->path());
+  }
+  if (ec) return make_error(dir + ": cannot list: " + ec.message());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+bool is_matrix_file(const std::string& name) { return name == kMatrixFile; }
+bool is_perf_file(const std::string& name) { return name.starts_with(kPerfPrefix) && name.ends_with(".json"); }
+
+// crossval-matrix.tsv: "# ..." comments, then ENTRY ROW TIER ARCH SHAPE TYPE MODEL, tab-separated.
+Status load_matrix_file(const std::string& dir, const fs::path& path, std::vector<MatrixEntry>& out) {
+  std::ifstream in(path);
+  if (!in) return make_error(path.string() + ": cannot open");
+  std::string line;
+  for (int n = 1; std::getline(in, line); ++n) {
+    if (line.empty() || line[0] == '#') continue;
+    std::vector<std::string> f;
+    std::istringstream fields(line);
+    for (std::string x; std::getline(fields, x, '\t');) f.push_back(x);
+    if (f.size() != 7) {
+      return make_error(path.string() + ":" + std::to_string(n) + ": expected 7 tab-separated fields, got " +
+                        std::to_string(f.size()));
+    }
+    out.push_back({dir, path.parent_path().lexically_normal().string(), f[0], f[1], f[2], f[3], f[4], f[5], f[6]});
+  }
+  return {};
+}
+
+Status load_perf_file(const std::string& dir, const fs::path& path, std::vector<PerfResult>& out) {
+  std::ifstream in(path);
+  if (!in) return make_error(path.string() + ": cannot open");
+  json j;
+  try {
+    j = json::parse(in);
+  } catch (const json::parse_error& e) {
+    return make_error(path.string() + ": malformed JSON: " + e.what());
+  }
+  std::string schema = j.is_object() ? get_string(j, {"schema"}) : std::string();
+  if (schema != kPerfSchema) {
+    return make_error(path.string() + ": schema is '" + (schema.empty() ? "<missing>" : schema) + "', expected '" +
+                      kPerfSchema + "'");
+  }
+  PerfResult p;
+  p.source_dir = dir;
+  p.path = path.lexically_normal().string();
+  p.entry = path.parent_path().filename().string();
+  p.mode = get_string(j, {"mode"});
+  p.reference = get_string(j, {"current", "reference"});
+  p.cpu = get_string(j, {"current", "platform", "cpu"});
+  p.tolerance = get_number(j, {"tolerance"}).value_or(0.0);
+  p.regression = j.value("regression", false);
+  for (const json& m : j.value("metrics", json::array())) {
+    p.metrics.push_back({get_string(m, {"metric"}), get_string(m, {"status"}), get_number(m, {"baseline"}),
+                         get_number(m, {"current"}), get_number(m, {"change"})});
+  }
+  for (const json& n : j.value("notes", json::array())) p.notes.push_back(one_line(n.is_string() ? n.get<std::string>() : n.dump()));
+  out.push_back(std::move(p));
+  return {};
+}
+
+const CrossvalRun* run_of(const MatrixEntry& e, const std::vector<CrossvalRun>& runs) {
+  const fs::path folder = fs::path(e.folder) / e.entry;
+  for (const CrossvalRun& r : runs) {
+    const std::string& file = r.parity_path.empty() ? r.receipt_path : r.parity_path;
+    if (!file.empty() && fs::path(file).parent_path().lexically_normal() == folder.lexically_normal()) return &r;
+  }
+  return nullptr;
+}
+
+void render_matrix(std::ostringstream& md, const SummaryData& data, const SummaryOptions& options) {
+  md << "\n## Model matrix\n\n"
+        "| Model | Arch | Shape | Type | Tier | OS | Status | cos_min | kl_max | top1_agreement | "
+        "decode_match_rate |\n|---|---|---|---|---|---|---|---|---|---|---|\n";
+  auto dash = [](const std::string& s) { return s == "-" ? std::string() : s; };
+  for (const MatrixEntry& e : data.matrix) {
+    const CrossvalRun* r = run_of(e, data.runs);
+    std::string model = e.model == "-" || e.model.empty() ? e.entry : e.entry + " (`" + e.model + "`)";
+    md << "| " << cell(model) << " | " << cell(dash(e.arch)) << " | " << cell(dash(e.shape)) << " | "
+       << cell(dash(e.type)) << " | " << cell(dash(e.tier)) << " | " << cell(r ? r->os : "") << " | "
+       << cell(r ? run_status(*r, options) : "❔ no result (see " + e.entry + "/*.log)") << " | "
+       << fixed(r ? r->cos_min : std::nullopt, "%.6f") << " | " << fixed(r ? r->kl_max : std::nullopt, "%.3e")
+       << " | " << fixed(r ? r->top1_agreement : std::nullopt, "%.4f") << " | "
+       << fixed(r ? r->decode_match_rate : std::nullopt, "%.4f") << " |\n";
+  }
+}
+
+std::string perf_cell(const PerfResult& p, const std::string& metric) {
+  for (const PerfMetric& m : p.metrics) {
+    if (m.metric != metric) continue;
+    const bool ratio = p.mode == "ratio" && metric != "rss_peak_mb";
+    std::string s = fixed(m.current, ratio ? "%.3fx" : metric == "rss_peak_mb" ? "%.1f" : "%.2f");
+    if (m.change) s += " (" + fixed(*m.change * 100.0, "%+.1f%%") + ")";
+    if (m.status == "regression") s += " ❌";
+    else if (m.status == "improved") s += " 🚀";
+    else if (m.status == "missing") s += " ➖";
+    return s;
+  }
+  return "—";
+}
+
+void render_perf(std::ostringstream& md, const SummaryData& data) {
+  bool any = std::any_of(data.perf.begin(), data.perf.end(), [](const PerfResult& p) { return p.regression; });
+  md << "\n## Performance\n\n**" << (any ? "❌ regression beyond the tolerance" : "✅ no regression beyond the tolerance")
+     << "** — " << data.perf.size() << " model(s) compared with their baselines (`trit compare-baselines`; "
+     << "current value, change from the baseline).\n\n"
+     << "| Model | Mode | pp tok/s | tg tok/s | tg p95 latency | peak RSS MB | Result | CPU |\n"
+        "|---|---|---|---|---|---|---|---|\n";
+  for (const PerfResult& p : data.perf) {
+    std::string mode = p.mode == "ratio" ? "trit/" + p.reference : p.mode;
+    mode += " ±" + fixed(p.tolerance * 100.0, "%.0f%%");
+    md << "| " << cell(p.entry) << " | " << cell(mode) << " | " << cell(perf_cell(p, "pp_tok_s")) << " | "
+       << cell(perf_cell(p, "tg_tok_s")) << " | " << cell(perf_cell(p, "tg_latency_p95")) << " | "
+       << cell(perf_cell(p, "rss_peak_mb")) << " | " << (p.regression ? "❌ regression" : "✅ ok") << " | "
+       << cell(p.cpu) << " |\n";
+  }
+  std::ostringstream notes;
+  for (const PerfResult& p : data.perf) {
+    for (const std::string& n : p.notes) notes << "- " << p.entry << ": " << n << "\n";
+  }
+  if (!notes.str().empty()) md << "\n" << notes.str();
+}
+
 }  // namespace
+
+Result<SummaryData> load_summary_data(const std::vector<std::string>& dirs) {
+  SummaryData data;
+  auto runs = load_crossval_runs(dirs);
+  if (!runs) return runs.error();
+  data.runs = std::move(*runs);
+  for (const std::string& dir : dirs) {
+    auto matrix = files_under(dir, is_matrix_file);
+    if (!matrix) return matrix.error();
+    for (const fs::path& path : *matrix) TRIT_TRY(load_matrix_file(dir, path, data.matrix));
+    auto perf = files_under(dir, is_perf_file);
+    if (!perf) return perf.error();
+    for (const fs::path& path : *perf) TRIT_TRY(load_perf_file(dir, path, data.perf));
+  }
+  return data;
+}
 
 Result<std::vector<CrossvalRun>> load_crossval_runs(const std::vector<std::string>& dirs) {
   // (source dir, folder, lane) -> run, so a parity file and its receipt land in one run.
@@ -351,6 +501,14 @@ bool has_blocking_failure(const std::vector<CrossvalRun>& runs, const SummaryOpt
 std::string render_crossval_summary(const std::vector<CrossvalRun>& runs,
                                     const std::vector<std::string>& dirs,
                                     const SummaryOptions& options) {
+  SummaryData data;
+  data.runs = runs;
+  return render_crossval_summary(data, dirs, options);
+}
+
+std::string render_crossval_summary(const SummaryData& data, const std::vector<std::string>& dirs,
+                                    const SummaryOptions& options) {
+  const std::vector<CrossvalRun>& runs = data.runs;
   std::vector<Group> groups;
   for (const CrossvalRun& r : runs) {
     auto it = std::find_if(groups.begin(), groups.end(),
@@ -373,7 +531,7 @@ std::string render_crossval_summary(const std::vector<CrossvalRun>& runs,
   std::string verdict = blocking_failures ? "❌ failed"
                         : other_failures  ? "⚠️ passed with non-blocking failures"
                         : passed          ? "✅ passed"
-                        : runs.empty()    ? "❔ no results"
+                        : runs.empty()    ? (data.perf.empty() ? "❔ no results" : "➖ no crossval runs (performance only)")
                                           : "⏭️ skipped (no lane ran against a reference)";
   md << "**Overall: " << verdict << "** — " << runs.size() << " run(s) from " << dirs.size()
      << " artifact folder(s).";
@@ -388,7 +546,8 @@ std::string render_crossval_summary(const std::vector<CrossvalRun>& runs,
        << " | " << g.runs.size() << " | " << p << " | " << f << " | " << s << " |\n";
   }
   for (const std::string& dir : dirs) {
-    bool any = std::any_of(runs.begin(), runs.end(), [&](const CrossvalRun& r) { return r.source_dir == dir; });
+    bool any = std::any_of(runs.begin(), runs.end(), [&](const CrossvalRun& r) { return r.source_dir == dir; }) ||
+               std::any_of(data.perf.begin(), data.perf.end(), [&](const PerfResult& p) { return p.source_dir == dir; });
     if (!any) md << "| — | — | ❔ no results in `" << cell(dir) << "` | 0 | 0 | 0 | 0 |\n";
   }
 
@@ -428,15 +587,17 @@ std::string render_crossval_summary(const std::vector<CrossvalRun>& runs,
       for (const std::string& d : r->deviations) dev << "  - " << d << "\n";
     }
   }
+  if (!data.matrix.empty()) render_matrix(md, data, options);
+  if (!data.perf.empty()) render_perf(md, data);
   md << "\n## Deviations and notes\n\n" << (dev.str().empty() ? "None reported.\n" : dev.str());
   return md.str();
 }
 
 Result<std::string> render_crossval_summary(const std::vector<std::string>& dirs,
                                             const SummaryOptions& options) {
-  auto runs = load_crossval_runs(dirs);
-  if (!runs) return runs.error();
-  return render_crossval_summary(*runs, dirs, options);
+  auto data = load_summary_data(dirs);
+  if (!data) return data.error();
+  return render_crossval_summary(*data, dirs, options);
 }
 
 }  // namespace trit

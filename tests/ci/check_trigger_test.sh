@@ -72,6 +72,41 @@ expect "no event"          "lane_b=false lane_a=false"
 expect_exit "bad weekday" 2 GITHUB_EVENT_NAME=schedule TRIT_WEEKDAY=8
 expect_exit "unknown flag" 2 -- --frobnicate
 
+# expect_key NAME KEY VALUE [env...] -- [args...]: one more output (perf, matrix_tier).
+expect_key() {
+  local name="$1" key="$2" want="$3"; shift 3
+  local envs=()
+  while (($#)) && [[ "$1" != -- ]]; do envs+=("$1"); shift; done
+  [[ "${1-}" == -- ]] && shift
+  : >"$tmp/out"
+  if ! env -i PATH="$PATH" GITHUB_OUTPUT="$tmp/out" "${envs[@]}" bash "$script" "$@" 2>"$tmp/err"; then
+    echo "FAIL $name: exit $? ($(cat "$tmp/err"))"; failures=$((failures + 1)); return
+  fi
+  local got
+  got="$(sed -n "s/^$key=//p" "$tmp/out")"
+  if [[ "$got" == "$want" ]]; then echo "ok   $name"
+  else echo "FAIL $name: want $key=$want, got '$got'"; failures=$((failures + 1)); fi
+}
+
+# Perf: every scheduled run, PRs labelled `perf`, by hand with input perf=true.
+expect_key "perf on schedule"        perf true  GITHUB_EVENT_NAME=schedule TRIT_WEEKDAY=2
+expect_key "perf: PR labelled perf"  perf true  GITHUB_EVENT_NAME=pull_request PR_LABELS="bug, perf"
+expect_key "perf: PR label alone does not run Lane B" lane_b false GITHUB_EVENT_NAME=pull_request PR_LABELS=perf
+expect_key "perf: PR crossval only"  perf false GITHUB_EVENT_NAME=pull_request PR_LABELS=crossval
+expect_key "perf: PR perf-later"     perf false GITHUB_EVENT_NAME=pull_request PR_LABELS=perf-later
+expect_key "perf: dispatch default"  perf false GITHUB_EVENT_NAME=workflow_dispatch
+expect_key "perf: dispatch input"    perf true  GITHUB_EVENT_NAME=workflow_dispatch INPUT_PERF=true
+expect_key "perf: flag"              perf true  -- --event workflow_dispatch --perf true
+expect_key "perf: push"              perf false GITHUB_EVENT_NAME=push
+expect_exit "perf: dispatch bad input" 2 GITHUB_EVENT_NAME=workflow_dispatch INPUT_PERF=yes
+
+# The model matrix's tiers: full shapes on schedule (or by hand), tiny everywhere else.
+expect_key "tier on schedule"        matrix_tier tiny,full GITHUB_EVENT_NAME=schedule TRIT_WEEKDAY=3
+expect_key "tier on PR"              matrix_tier tiny GITHUB_EVENT_NAME=pull_request PR_LABELS=crossval
+expect_key "tier dispatch default"   matrix_tier tiny GITHUB_EVENT_NAME=workflow_dispatch
+expect_key "tier dispatch input"     matrix_tier tiny,full GITHUB_EVENT_NAME=workflow_dispatch INPUT_MATRIX_TIER=tiny,full
+expect_exit "tier dispatch bad input" 2 GITHUB_EVENT_NAME=workflow_dispatch INPUT_MATRIX_TIER=huge
+
 # Without GITHUB_OUTPUT the decision goes to stdout.
 got="$(env -i PATH="$PATH" bash "$script" --event schedule --weekday 7 2>/dev/null | grep -c '^lane_[ab]=true')"
 if [[ "$got" == 2 ]]; then echo "ok   stdout when GITHUB_OUTPUT unset"

@@ -223,6 +223,47 @@ TEST(CrossvalSummary, ReadsTheJsonCrossvalWrites) {
   EXPECT_THAT(runs->front().os, Not(HasSubstr("unknown")));
 }
 
+TEST(CrossvalSummary, MatrixTableListsEveryEntryWithItsResult) {
+  std::string md = render({"lane-b-matrix"});
+  EXPECT_THAT(md, HasSubstr("## Model matrix\n\n| Model | Arch | Shape | Type | Tier | OS | Status | cos_min | kl_max | "
+                            "top1_agreement | decode_match_rate |"));
+  EXPECT_THAT(md, HasSubstr("| bitnet-tiny-tq2_0 | bitnet | tiny | tq2_0 | tiny | Linux x86_64 | ✅ passed | 0.999991 | "
+                            "4.500e-06 | 1.0000 | 1.0000 |"));
+  // An entry that left no parity file (its synth failed) is listed, not dropped.
+  EXPECT_THAT(md, HasSubstr("| bitnet-tiny-q8_0 | bitnet | tiny | q8_0 | tiny | — | ❔ no result (see "
+                            "bitnet-tiny-q8_0/*.log) | — | — | — | — |"));
+  // A real model file a user added by path.
+  EXPECT_THAT(md, HasSubstr("| mine (`/models/my-model.gguf`) | llama | — | — | full | — |"));
+  // Matrix rows follow the file's order.
+  EXPECT_LT(md.find("| bitnet-tiny-tq2_0 | bitnet"), md.find("| bitnet-tiny-q8_0 | bitnet"));
+  // Without a matrix file, no matrix section.
+  EXPECT_THAT(render({"lane-b-llama-Linux"}), Not(HasSubstr("## Model matrix")));
+}
+
+TEST(CrossvalSummary, PerfSectionShowsTheComparisons) {
+  std::string md = render({"lane-b-llama-Linux", "perf-Linux"});
+  EXPECT_THAT(md, HasSubstr("## Performance\n\n**❌ regression beyond the tolerance** — 2 model(s) compared"));
+  EXPECT_THAT(md, HasSubstr("| bitnet-2b4t-tiny-tq2_0 | trit/llama.cpp ±5% | 1.470x (-2.0%) | 0.938x (-25.0%) ❌ | — ➖ | "
+                            "121.5 (+1.2%) | ❌ regression | AMD EPYC 7763 64-Core Processor |"));
+  EXPECT_THAT(md, HasSubstr("| llama3-8b-tiny-q4_0 | trit/llama.cpp ±5% | 1.470x (-2.0%) | 1.300x (+4.0%) |"));
+  EXPECT_THAT(md, HasSubstr("- bitnet-2b4t-tiny-tq2_0: machine differs: baseline cpu 'Intel Xeon'"));
+  // A perf folder has results: it is not listed as "no results"; the crossval verdict is unchanged.
+  EXPECT_THAT(md, Not(HasSubstr("no results in")));
+  EXPECT_THAT(md, HasSubstr("**Overall: ✅ passed**"));
+  EXPECT_THAT(render({"perf-Linux"}), HasSubstr("**Overall: ➖ no crossval runs (performance only)**"));
+  auto data = load_summary_data({fixture("perf-Linux")});
+  ASSERT_TRUE(data.ok()) << data.error().message;
+  ASSERT_EQ(data->perf.size(), 2u);
+  EXPECT_EQ(data->perf[0].entry, "bitnet-2b4t-tiny-tq2_0");
+  EXPECT_TRUE(data->perf[0].regression);
+  EXPECT_FALSE(data->perf[1].regression);
+}
+
+TEST(CrossvalSummary, MalformedMatrixNamesTheFileAndLine) {
+  std::string e = error_of({fixture("bad-matrix")});
+  EXPECT_THAT(e, HasSubstr("bad-matrix/crossval-matrix.tsv:1: expected 7 tab-separated fields, got 3"));
+}
+
 TEST(CrossvalSummary, MalformedJsonNamesTheFile) {
   std::string e = error_of({fixture("lane-b-llama-Linux"), fixture("malformed")});
   EXPECT_THAT(e, HasSubstr("malformed/crossval-parity-llama.json: malformed JSON"));
