@@ -16,7 +16,8 @@ void quantize_q8_K(const float* x, uint8_t* out, int64_t n) {
   quant::quantize_row_q8_K_ref(x, reinterpret_cast<quant::Q8KBlock*>(out), n);
 }
 void quantize_q8_0(const float* x, uint8_t* out, int64_t n) {
-  quant::quantize_row_q8_0_ref(x, reinterpret_cast<quant::Q8_0Block*>(out), n);
+  // What llama.cpp runs for activations, not the format's _ref (quant/q8_0.h).
+  quant::quantize_row_q8_0_act(x, reinterpret_cast<quant::Q8_0Block*>(out), n);
 }
 void quantize_f16(const float* x, uint8_t* out, int64_t n) {
   quant::quantize_row_f16_ref(x, reinterpret_cast<fp16_t*>(out), n);

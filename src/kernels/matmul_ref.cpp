@@ -7,6 +7,7 @@
 #include "core/assert.h"
 #include "quant/formats.h"
 #include "quant/i2_s.h"
+#include "quant/q8_0.h"
 
 namespace trit {
 
@@ -28,7 +29,15 @@ void matmul_ref(const WeightMatrix& w, const float* x, int64_t n_tokens, float* 
   TRIT_ASSERT(act && act->quantize_row);
   const int64_t act_row = w.cols / act->block_size * act->type_size;
   std::vector<uint8_t> xq(size_t(act_row * n_tokens));
-  for (int64_t t = 0; t < n_tokens; ++t) act->quantize_row(x + t * w.cols, xq.data() + t * act_row, w.cols);
+  for (int64_t t = 0; t < n_tokens; ++t) {
+    uint8_t* q = xq.data() + t * act_row;
+    // Q8_0 activations: the variant llama.cpp runs (quant/q8_0.h), not the format's _ref.
+    if (traits->vec_dot_type == TensorType::Q8_0) {
+      quant::quantize_row_q8_0_act(x + t * w.cols, reinterpret_cast<quant::Q8_0Block*>(q), w.cols);
+    } else {
+      act->quantize_row(x + t * w.cols, q, w.cols);
+    }
+  }
   pool.parallel_for(w.rows, 16, [&](int64_t r0, int64_t r1) {
     for (int64_t t = 0; t < n_tokens; ++t)
       for (int64_t r = r0; r < r1; ++r)

@@ -32,6 +32,9 @@ constexpr int kTokTile = 4;        // tokens per weight unpack (hsum4_i32 reduce
 // g*128 + 32k + m at bits 2k.
 struct UnpackTq2 {
   using Block = quant::TQ2_0Block;
+  // The float epilogue of ggml's x86 ggml_vec_dot_tq2_0_q8_K (see ggml_lane_fma), so that trit's
+  // TQ2_0 outputs equal llama.cpp's to the last bit on AVX2 CPUs.
+  static constexpr bool kGgmlLanes = true;
   static void codes(const Block& b, __m256i c[8]) {
     const __m256i mask = _mm256_set1_epi8(3);
     for (int g = 0; g < 2; ++g) {
@@ -59,6 +62,7 @@ inline __m256i trits(__m256i v, __m256i m) {
 // 256 codes of one TQ1_0 block in element order (layout in quant/tq1_0.h).
 struct UnpackTq1 {
   using Block = quant::TQ1_0Block;
+  static constexpr bool kGgmlLanes = false;  // ggml's TQ1_0 AVX2 lanes hold other element sets
   static void codes(const Block& b, __m256i c[8]) {
     const __m256i v = loadu(b.qs);  // elements 32k + m, k = 0..4
     static constexpr int16_t kPow[5] = {1, 3, 9, 27, 81};
@@ -86,6 +90,17 @@ inline __m256i block_dot(const __m256i c[8], const Q8KBlock& y) {
   return _mm256_sub_epi32(_mm256_madd_epi16(s16, ones), _mm256_madd_epi16(loadu(y.bsums), ones));
 }
 
+// What llama.cpp runs on x86 (arch/x86/quants.c ggml_vec_dot_tq2_0_q8_K, AVX2 path; its prebuilt
+// haswell..zen4 CPU backends compile it to vcvtdq2ps + vfmadd231ps, checked by disassembly): per block,
+// the 8 int32 lanes of the block dot (the same element sets as block_dot's lanes: lane k holds bytes
+// 4k..4k+3 of each 32-byte group, minus bsums 2k and 2k+1) are converted to float and fused-multiply-
+// added with d = d_y * d_x into 8 float accumulators; after the last block, hsum_f32 (ggml's
+// hsum_float_8 order). The scalar reference rounds float(sum) * d once per block instead: the two
+// differ in the last bits, which Q8_K / F16 rounding downstream can turn into visible differences.
+inline __m256 ggml_lane_fma(__m256i lanes, float d, __m256 acc) {
+  return _mm256_fmadd_ps(_mm256_cvtepi32_ps(lanes), _mm256_set1_ps(d), acc);
+}
+
 template <class Unpack>
 void ternary_rows(const MatmulArgs& a, int64_t r0, int64_t r1) {
   using Block = typename Unpack::Block;
@@ -99,6 +114,17 @@ void ternary_rows(const MatmulArgs& a, int64_t r0, int64_t r1) {
       const Q8KBlock* y[4] = {act(t0), act(t0 + 1), act(t0 + 2), act(t0 + 3)};
       for (int64_t r = rc; r < rc_end; ++r) {
         const auto* x = reinterpret_cast<const Block*>(w.data + r * w.row_bytes);
+        if constexpr (Unpack::kGgmlLanes) {
+          __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+          for (int64_t b = 0; b < nb; ++b) {
+            __m256i c[8];
+            Unpack::codes(x[b], c);
+            const float dx = _cvtsh_ss(x[b].d);
+            for (int k = 0; k < 4; ++k) acc[k] = ggml_lane_fma(block_dot(c, y[k][b]), y[k][b].d * dx, acc[k]);
+          }
+          for (int k = 0; k < 4; ++k) a.y[(t0 + k) * w.rows + r] = hsum_f32(acc[k]) * w.out_scale;
+          continue;
+        }
         __m128 acc = _mm_setzero_ps();
         for (int64_t b = 0; b < nb; ++b) {
           __m256i c[8];
@@ -118,6 +144,16 @@ void ternary_rows(const MatmulArgs& a, int64_t r0, int64_t r1) {
       const Q8KBlock* y = act(t);
       for (int64_t r = rc; r < rc_end; ++r) {
         const auto* x = reinterpret_cast<const Block*>(w.data + r * w.row_bytes);
+        if constexpr (Unpack::kGgmlLanes) {
+          __m256 acc = _mm256_setzero_ps();
+          for (int64_t b = 0; b < nb; ++b) {
+            __m256i c[8];
+            Unpack::codes(x[b], c);
+            acc = ggml_lane_fma(block_dot(c, y[b]), y[b].d * _cvtsh_ss(x[b].d), acc);
+          }
+          a.y[t * w.rows + r] = hsum_f32(acc) * w.out_scale;
+          continue;
+        }
         float sum = 0.0f;
         for (int64_t b = 0; b < nb; ++b) {
           __m256i c[8];

@@ -56,12 +56,10 @@ void quantize_q8_K(const float* x, uint8_t* out, int64_t n) {
   }
 }
 
+// quant::quantize_row_q8_0_act: id = 127 / absmax, round to nearest even.
 void quantize_q8_0(const float* x, uint8_t* out, int64_t n) {
   auto* y = reinterpret_cast<quant::Q8_0Block*>(out);
   const int64_t nb = n / quant::kQK8_0;
-  const __m256 half = _mm256_set1_ps(0.5f);
-  const __m256 sign = _mm256_set1_ps(-0.0f);
-  const __m256 one = _mm256_set1_ps(1.0f);
   for (int64_t b = 0; b < nb; ++b, x += 32) {
     __m256 v[4];
     __m256 vmax = _mm256_setzero_ps();
@@ -70,19 +68,12 @@ void quantize_q8_0(const float* x, uint8_t* out, int64_t n) {
       vmax = _mm256_max_ps(vmax, abs_ps(v[k]));
     }
     const float amax = hmax_f32(vmax);
-    const float d = amax / 127.0f;
-    const float id = d != 0.0f ? 1.0f / d : 0.0f;
-    y[b].d = fp32_to_fp16(d);
-    const __m256 vid = _mm256_set1_ps(id);
+    y[b].d = fp32_to_fp16(amax / 127.0f);
+    const __m256 vid = _mm256_set1_ps(amax != 0.0f ? 127.0f / amax : 0.0f);
     __m256i qi[4];
     for (int k = 0; k < 4; ++k) {
-      // std::round (ties away from zero): truncate, then step away from zero when the dropped
-      // fraction (exact in float) is at least one half.
-      const __m256 p = _mm256_mul_ps(v[k], vid);
-      const __m256 t = _mm256_round_ps(p, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
-      const __m256 frac = abs_ps(_mm256_sub_ps(p, t));
-      const __m256 step = _mm256_and_ps(_mm256_cmp_ps(frac, half, _CMP_GE_OQ), _mm256_or_ps(one, _mm256_and_ps(p, sign)));
-      qi[k] = _mm256_cvttps_epi32(_mm256_add_ps(t, step));
+      const __m256 r = _mm256_round_ps(_mm256_mul_ps(v[k], vid), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+      qi[k] = _mm256_cvtps_epi32(r);
     }
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(y[b].qs), pack_i32_to_i8(qi[0], qi[1], qi[2], qi[3]));
   }

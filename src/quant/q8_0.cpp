@@ -20,6 +20,22 @@ void quantize_row_q8_0_ref(const float* x, Q8_0Block* y, int64_t n) {
   }
 }
 
+void quantize_row_q8_0_act(const float* x, Q8_0Block* y, int64_t n) {
+  const int64_t nb = n / kQK8_0;
+  for (int64_t b = 0; b < nb; ++b) {
+    const float* xb = x + b * kQK8_0;
+    float amax = 0.0f;
+    for (int64_t j = 0; j < kQK8_0; ++j) {
+      const float a = std::fabs(xb[j]);
+      amax = amax > a ? amax : a;
+    }
+    y[b].d = fp32_to_fp16(amax / 127.0f);
+    const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
+    // nearbyint in the default rounding mode: nearest, ties to even (as _mm256_round_ps does there).
+    for (int64_t j = 0; j < kQK8_0; ++j) y[b].qs[j] = int8_t(std::nearbyint(xb[j] * id));
+  }
+}
+
 void dequantize_row_q8_0(const Q8_0Block* x, float* y, int64_t n) {
   const int64_t nb = n / kQK8_0;
   for (int64_t b = 0; b < nb; ++b) {

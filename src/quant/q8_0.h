@@ -20,6 +20,13 @@ static_assert(sizeof(Q8_0Block) == 2 + kQK8_0, "Q8_0Block must match ggml block_
 // n must be a multiple of kQK8_0 (callers check; see formats.h for the checked entry points).
 // Matches ggml quantize_row_q8_0_ref: d = absmax / 127, q = roundf(x / d) (ties away from zero).
 void quantize_row_q8_0_ref(const float* x, Q8_0Block* y, int64_t n);
+// The activation variant: what ggml-cpu actually runs to quantize matmul activations on x86 (AVX/AVX2/
+// AVX-512 builds: arch/x86/quants.c quantize_row_q8_0, and the Q4_0 repack path's
+// ggml_quantize_mat_q8_0_4x8): d = absmax / 127 as above, but the multiplier is id = 127 / absmax (not
+// 1 / d) and rounding is to nearest, ties to even. It differs from the _ref function in the last bit of
+// x * id and on exact halves, enough to flip a code now and then; trit's matmuls use this one so that
+// their activations equal llama.cpp's. (The _ref function stays the spec of the stored format.)
+void quantize_row_q8_0_act(const float* x, Q8_0Block* y, int64_t n);
 // Matches ggml dequantize_row_q8_0: q * d in float.
 void dequantize_row_q8_0(const Q8_0Block* x, float* y, int64_t n);
 
