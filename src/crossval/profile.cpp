@@ -16,10 +16,16 @@ namespace {
 //   int8, or F16 vs F32 activations) adds ~0.5% relative noise per matmul; over a few layers
 //   cosine stays above 0.999 and KL below 0.02 for a correct model. Greedy decode may part ways
 //   after a few tokens on such noise, so half the tokens must match.
+// - exact: for formats whose arithmetic trit reproduces operation for operation (F32, F16, and
+//   TQ2_0 with llama.cpp's x86 epilogue): measured floors KL <= 1.1e-6, cos >= 0.9999997 (F16, up
+//   to 1800 positions), KL ~2e-9 for TQ2_0. One ternary weight flipped in a 256x2 TQ2_0 model
+//   gives KL ~1.4e-4, cos ~0.99996: inside strict, outside exact (tests/crossval parity_test).
 // - smoke: catches gross breakage only (wrong architecture, garbage weights); never for release.
 constexpr std::array kProfiles = {
     Profile{"strict", 0.9999, 1e-3, 1.0, 1.0, 1e-2,
             "same formats on both sides (the default); differences are summation order only"},
+    Profile{"exact", 0.99999, 1e-5, 1.0, 1.0, 1e-3,
+            "formats whose arithmetic trit reproduces op for op (F32, F16, TQ2_0 on x86): catches one flipped weight"},
     Profile{"loose", 0.999, 2e-2, 0.95, 0.5, 0.1,
             "different activation quantization or precision (e.g. Q8_K vs per-token int8, F16 vs F32)"},
     Profile{"actquant", 0.999, 2e-2, 0.95, 0.5, 0.1, "alias of loose, named for its main use"},
