@@ -6,6 +6,7 @@
 #   scripts/setup.sh              everything
 #   TRIT_SKIP_APT=1 scripts/setup.sh   skip the package step (no root, packages already there)
 #   TRIT_SKIP_REFERENCE=1 ...     skip the reference (trit then runs crossval in STUB mode)
+#   TRIT_SKIP_BUILD=1 ...         stop after packages and reference (CI jobs that build elsewhere)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -41,7 +42,10 @@ if [[ -z "${TRIT_SKIP_REFERENCE:-}" ]]; then
 fi
 
 # 3. trit.
+[[ -n "${TRIT_SKIP_BUILD:-}" ]] && { say "TRIT_SKIP_BUILD: not building trit"; exit 0; }
+jobs="$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)"
 say "building trit into build/"
+# shellcheck disable=SC2086  # TRIT_CMAKE_ARGS is a list of flags
 cmake -S "$root" -B build -G Ninja -DCMAKE_BUILD_TYPE=Release ${TRIT_CMAKE_ARGS:-} >/dev/null
-cmake --build build -j "$(nproc)"
+cmake --build build -j "$jobs"
 say "done: build/trit --help"

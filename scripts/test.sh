@@ -4,5 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [[ -f build/CMakeCache.txt ]] || { echo "test.sh: no build/ yet: run scripts/setup.sh first" >&2; exit 4; }
-cmake --build build -j "$(nproc)"
-ctest --test-dir build --output-on-failure -j "$(nproc)" "$@"
+jobs="$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)"
+cmake --build build -j "$jobs"
+ctest --test-dir build --output-on-failure -j "$jobs" "$@"
