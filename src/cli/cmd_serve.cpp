@@ -145,7 +145,7 @@ Command add_serve(CLI::App& root) {
       ->check(CLI::Range(1, 256));
   app->add_option("--queue", f->queue, "Requests that may wait for a slot; more get 503")
       ->capture_default_str()
-      ->check(CLI::Range(0, 4096));
+      ->check(CLI::Range(0, 1024));
   app->add_option("-c,--ctx", f->ctx, "Context size per slot in tokens; 0 = min(model's, 4096)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);

@@ -85,7 +85,7 @@ TEST(Perplexity, RefusesWhatItCannotScore) {
   auto tiny_ctx = perplexity(*m.model, *m.tokenizer, sample_text(50), 2);
   ASSERT_FALSE(tiny_ctx);
   EXPECT_NE(tiny_ctx.error().message.find("at least 3"), std::string::npos);
-  auto huge_ctx = perplexity(*m.model, *m.tokenizer, sample_text(50), kTestCtx + 1);
+  auto huge_ctx = perplexity(*m.model, *m.tokenizer, sample_text(3000), kTestCtx + 1);
   ASSERT_FALSE(huge_ctx);
   EXPECT_NE(huge_ctx.error().message.find("larger than the model context"), std::string::npos);
 }
