@@ -61,8 +61,8 @@ void Progress::update(uint64_t done) {
 
 void Progress::finish() {
   if (!enabled_ || finished_) return;
+  update(total_);  // draw 100% before marking finished (update() ignores a finished bar)
   finished_ = true;
-  update(total_);
   std::fputc('\n', stderr);
 }
 
