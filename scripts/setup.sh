@@ -17,7 +17,10 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 packages=(build-essential cmake ninja-build git pkg-config
           libcli11-dev nlohmann-json3-dev libpcre2-dev libssl-dev
           libgtest-dev libgmock-dev libbenchmark-dev libcpp-httplib-dev
-          nodejs npm curl ca-certificates shellcheck yamllint clang)
+          curl ca-certificates shellcheck yamllint clang)
+# npm fetches the reference; a Node.js that already brings npm (e.g. NodeSource's) conflicts with
+# Debian's npm package, so ask for Debian's only when there is no npm at all.
+command -v npm >/dev/null || packages+=(nodejs npm)
 if [[ -z "${TRIT_SKIP_APT:-}" ]] && command -v apt-get >/dev/null; then
   missing=()
   for p in "${packages[@]}"; do
