@@ -32,5 +32,6 @@ Command add_perplexity(CLI::App& root);
 Command add_bench(CLI::App& root);
 Command add_compare_baselines(CLI::App& root);
 Command add_convert(CLI::App& root);
+Command add_setup_cpp(CLI::App& root);
 
 }  // namespace trit::cli

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
       add_compare_baselines(app),
       add_crossval(app),
       add_convert(app),
+      add_setup_cpp(app),
   };
 
   try {
