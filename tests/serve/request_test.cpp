@@ -63,6 +63,10 @@ TEST(Request, MalformedJsonSaysSo) {
   EXPECT_NE(completion_error(std::string(100000, '[')).find("nested deeper"), std::string::npos);
   // Invalid UTF-8 inside a string is malformed JSON, not a crash later.
   EXPECT_NE(completion_error("{\"prompt\": \"\xff\"}").find("malformed JSON"), std::string::npos);
+  // A number beyond double: nlohmann throws out_of_range.406 even from parse (found by fuzz/request).
+  for (const char* body : {"{\"prompt\": \"a\", \"max_tokens\": 1e400}", "{\"temperature\": -1e999}"}) {
+    EXPECT_NE(completion_error(body).find("number overflow"), std::string::npos) << body;
+  }
 }
 
 TEST(Request, OutOfRangeFieldsNameTheField) {
