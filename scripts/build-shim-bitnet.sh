@@ -76,7 +76,7 @@ echo "lane A shim: building $out against $dir" >&2
 # rpath: the checkout's own build directories, so the shim finds libllama/libggml without env.
 # -Wl,--no-undefined: a symbol missing from this libllama fails the build, not a later dlopen.
 "$cxx" -std=c++17 -O2 -fPIC -shared -Wall -Wextra -Wno-unused-parameter \
-  -DTRIT_REF_VERSION="\"bitnet.cpp $TRIT_BITNET_CPP_TAG\"" \
+  -DTRIT_REF_VERSION="\"$TRIT_BITNET_CPP_TAG\"" \
   -DTRIT_REF_COMMIT="\"$commit\"" \
   -I "$root/shim" -I "$inc" -I "$ggml_inc" \
   "$root/shim/bitnet_shim.cpp" -o "$out.tmp" \

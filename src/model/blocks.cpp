@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "kernels/attention.h"
+#include "kernels/ggml_order.h"
 
 namespace trit {
 
@@ -27,7 +29,7 @@ void rope_cos_sin(int64_t pos, int64_t head_dim, float freq_base, const float* f
   }
 }
 
-void rope_apply(float* head, int64_t head_dim, RopeType type, const float* cos_sin) {
+void rope_apply(float* head, int64_t head_dim, RopeType type, const float* cos_sin, bool fma) {
   const int64_t half = head_dim / 2;
   for (int64_t i = 0; i < half; ++i) {
     const float c = cos_sin[2 * i], s = cos_sin[2 * i + 1];
@@ -35,12 +37,23 @@ void rope_apply(float* head, int64_t head_dim, RopeType type, const float* cos_s
     const int64_t a = type == RopeType::kNormal ? 2 * i : i;
     const int64_t b = type == RopeType::kNormal ? 2 * i + 1 : i + half;
     const float x0 = head[a], x1 = head[b];
-    head[a] = x0 * c - x1 * s;
-    head[b] = x0 * s + x1 * c;
+    if (fma) {
+      head[a] = std::fma(x0, c, -(x1 * s));
+      head[b] = std::fma(x0, s, x1 * c);
+    } else {
+      head[a] = x0 * c - x1 * s;
+      head[b] = x0 * s + x1 * c;
+    }
   }
 }
 
-void gated_activation(Activation act, float* g, const float* u, int64_t n) {
+void gated_activation(Activation act, float* g, const float* u, int64_t n, const RefNumerics& num, int64_t row) {
+  if (act == Activation::kSilu && num.ggml_simd && row > 0) {
+    // ggml: silu(gate) per row, then gate * up.
+    for (int64_t r0 = 0; r0 < n; r0 += row) silu_ggml(g + r0, std::min(row, n - r0), num.lanes);
+    for (int64_t i = 0; i < n; ++i) g[i] *= u[i];
+    return;
+  }
   switch (act) {
     case Activation::kSilu:
       for (int64_t i = 0; i < n; ++i) g[i] = g[i] / (1.0f + std::exp(-g[i])) * u[i];
@@ -65,21 +78,41 @@ void gated_activation(Activation act, float* g, const float* u, int64_t n) {
 }
 
 void attention_head(const float* q, const fp16_t* k, const fp16_t* v, int64_t kv_stride, int64_t n_kv,
-                    int64_t head_dim, float scale, float* scores, fp16_t* scratch16, float* out) {
+                    int64_t head_dim, float scale, float* scores, fp16_t* scratch16, float* out,
+                    const RefNumerics& num) {
   for (int64_t d = 0; d < head_dim; ++d) scratch16[d] = fp32_to_fp16(q[d]);
   float max_score = -INFINITY;
   for (int64_t j = 0; j < n_kv; ++j) {
     const fp16_t* kj = k + j * kv_stride;
     // q and k are both fp16 (as llama.cpp's KQ); the kernel sums the products in float.
-    scores[j] = dot_f16_f16(scratch16, kj, head_dim) * scale;
+    const float dot = num.ggml_simd ? dot_f16_ggml(scratch16, kj, head_dim, num.lanes)
+                                    : dot_f16_f16(scratch16, kj, head_dim);
+    scores[j] = dot * scale;
     max_score = std::max(max_score, scores[j]);
   }
-  double sum = 0.0;
-  for (int64_t j = 0; j < n_kv; ++j) {
-    scores[j] = std::exp(scores[j] - max_score);
-    sum += scores[j];
-  }
+  // expf and a double sum; with num.ggml_simd, ggml's v_expf lanes bit for bit (kernels/ggml_order.h).
+  const double sum = softmax_exp_ggml(scores, max_score, scores, n_kv, num.ggml_simd ? num.lanes : 1);
   const float inv = float(1.0 / sum);
+  if (num.ggml_simd && (num.lanes == 8 || num.lanes == 16)) {
+    if (num.pv_f32) {
+      // A batch of >= 2 tokens: llamafile's tinyBLAS takes P in float.
+      for (int64_t j = 0; j < n_kv; ++j) scores[j] *= inv;
+      pv_tinyblas(scores, v, kv_stride, n_kv, head_dim, num.lanes, out);
+      return;
+    }
+    // One token: ggml converts P to fp16 and dots each V^T row with ggml_vec_dot_f16 over the KV
+    // length llama.cpp pads to 32 (kv_self.n); the padding's probabilities are 0.
+    const int64_t n_pad = (n_kv + 31) / 32 * 32;
+    thread_local std::vector<fp16_t> p16, col;
+    p16.assign(size_t(n_pad), fp16_t(0));
+    col.assign(size_t(n_pad), fp16_t(0));
+    for (int64_t j = 0; j < n_kv; ++j) p16[size_t(j)] = fp32_to_fp16(scores[j] * inv);
+    for (int64_t d = 0; d < head_dim; ++d) {
+      for (int64_t j = 0; j < n_kv; ++j) col[size_t(j)] = v[j * kv_stride + d];
+      out[d] = dot_f16_ggml(col.data(), p16.data(), n_pad, num.lanes);
+    }
+    return;
+  }
   for (int64_t j = 0; j < n_kv; ++j) scratch16[j] = fp32_to_fp16(scores[j] * inv);
   std::fill(out, out + head_dim, 0.0f);
   for (int64_t j = 0; j < n_kv; ++j) {

@@ -3,6 +3,8 @@
 
 #include "model/model_impl.h"
 
+#include "kernels/ggml_order.h"
+
 namespace trit {
 
 std::string_view compat_name(Compat c) {
@@ -24,9 +26,19 @@ Result<Compat> compat_from_name(std::string_view name) {
 Activation effective_activation(const HParams& hp, Compat compat) {
   // Mainline llama.cpp's `bitnet` graph hard-codes SiLU (src/models/bitnet.cpp at the pinned commit).
   if (compat == Compat::kLlamaCpp && hp.arch != Arch::kLlama) return Activation::kSilu;
-  // bitnet.cpp's BitNet graphs use squared ReLU.
-  if (compat == Compat::kBitnetCpp && hp.arch != Arch::kLlama) return Activation::kRelu2;
+  // bitnet.cpp (3rdparty/llama.cpp src/llama.cpp): build_bitnet_158(), for `bitnet-b1.58` and
+  // `bitnet-25`, uses squared ReLU; its older build_bitnet(), for `bitnet`, hard-codes SiLU as
+  // mainline does (checked in the 2024-10 fork, merge-dev 406a503, and kept in later ones).
+  if (compat == Compat::kBitnetCpp && hp.arch == Arch::kBitnetB158) return Activation::kRelu2;
+  if (compat == Compat::kBitnetCpp && hp.arch == Arch::kBitnet) return Activation::kSilu;
   return hp.activation;
+}
+
+RefNumerics ref_numerics(Compat compat) {
+  if (compat != Compat::kBitnetCpp) return {};
+  // bitnet.cpp is built by clang with -march=native (its CMake requires clang) and its ggml
+  // (2024-10 fork) has llamafile on: RoPE with fmas, ggml's SIMD loops, P·V through tinyBLAS.
+  return {.rope_fma = true, .ggml_simd = true, .pv_f32 = true, .lanes = ggml_softmax_lanes()};
 }
 
 Result<std::unique_ptr<Model>> Model::load(const std::string& path, const ModelOptions& opts) {

@@ -26,6 +26,7 @@ struct Session::State {
   const HParams& hp;
   const ModelWeights& w;
   Activation activation;
+  RefNumerics numerics;  // the compat profile's float rounding (blocks.h)
   ThreadPool pool;
   int n_ctx;
   int n_past = 0;
@@ -57,6 +58,7 @@ struct Session::State {
         hp(m.hparams()),
         w(weights),
         activation(effective_activation(m.hparams(), m.options().compat)),
+        numerics(ref_numerics(m.options().compat)),
         pool(m.options().n_threads) {
     const int requested = m.options().n_ctx;
     n_ctx = requested > 0 ? requested : int(std::min<uint32_t>(hp.n_ctx_train, 4096));
@@ -105,6 +107,8 @@ struct Session::State {
     const fp16_t* vc = v_cache.data() + size_t(il) * n_ctx * Ekv;
     const float scale = 1.0f / std::sqrt(float(hd));
     const int64_t n_tasks = B * hp.n_head;
+    RefNumerics num = numerics;
+    num.pv_f32 = numerics.pv_f32 && B >= 2;  // llamafile's sgemm runs only for batches of >= 2
     const size_t s16 = std::max<size_t>(n_ctx, hd);
     pool.run([&](int ith, int nth) {
       float* sc = scores.data() + size_t(ith) * n_ctx;
@@ -113,7 +117,7 @@ struct Session::State {
         const int64_t t = task / hp.n_head, head = task % hp.n_head;
         const int64_t kvh = head / group;
         attention_head(q.data() + t * hp.n_embd + head * hd, kc + kvh * hd, vc + kvh * hd, Ekv,
-                       pos0 + t + 1, hd, scale, sc, sh, attn.data() + t * hp.n_embd + head * hd);
+                       pos0 + t + 1, hd, scale, sc, sh, attn.data() + t * hp.n_embd + head * hd, num);
       }
     });
   }
@@ -133,9 +137,10 @@ struct Session::State {
     for (int64_t t = 0; t < B; ++t) {
       float* cs = rope.data() + t * hd;
       rope_cos_sin(pos0 + t, hd, hp.rope_freq_base, w.rope_freqs.empty() ? nullptr : w.rope_freqs.data(), cs);
-      for (uint32_t head = 0; head < hp.n_head; ++head) rope_apply(q.data() + t * E + head * hd, hd, hp.rope_type, cs);
+      for (uint32_t head = 0; head < hp.n_head; ++head)
+        rope_apply(q.data() + t * E + head * hd, hd, hp.rope_type, cs, numerics.rope_fma);
       for (uint32_t head = 0; head < hp.n_head_kv; ++head)
-        rope_apply(k.data() + t * Ekv + head * hd, hd, hp.rope_type, cs);
+        rope_apply(k.data() + t * Ekv + head * hd, hd, hp.rope_type, cs, numerics.rope_fma);
     }
     emit("Qcur", il, q.data(), B, E);
     emit("Kcur", il, k.data(), B, Ekv);
@@ -168,7 +173,7 @@ struct Session::State {
     emit("ffn_norm", il, h.data(), B, E);
     matmul(L.ffn_gate, h.data(), B, g.data(), pool);
     matmul(L.ffn_up, h.data(), B, u.data(), pool);
-    gated_activation(activation, g.data(), u.data(), B * F);
+    gated_activation(activation, g.data(), u.data(), B * F, numerics, F);
 
     // 6. bitnet: g = rmsnorm(g) * ffn_sub_norm;  x = x + Wdown g
     const float* down_in = g.data();

@@ -108,6 +108,23 @@ int32_t vec_dot_i2_s_i8_raw(int64_t n, const uint8_t* row, const int8_t* q) {
   return sum;
 }
 
+int32_t vec_dot_i2_s_i8_raw_i16(int64_t n, const uint8_t* row, const int8_t* q) {
+  constexpr int64_t kBlocksPerWiden = 32;  // blocks accumulated in int16 before _mm256_madd_epi16
+  const int64_t nb = n / kQK_I2_S;
+  int32_t total = 0;
+  for (int64_t b0 = 0; b0 < nb; b0 += kBlocksPerWiden) {
+    int32_t lane[16] = {};  // exact sums; wrapped to int16 when widened (add_epi16 is modular)
+    for (int64_t b = b0; b < std::min(nb, b0 + kBlocksPerWiden); ++b) {
+      for (int64_t j = 0; j < kQK_I2_S; ++j) {
+        const int code = (row[b * kI2sBlockBytes + j % 32] >> shift_of_group(j / 32)) & 3;
+        lane[(j % 32) / 2] += code * int32_t(q[b * kQK_I2_S + j]);
+      }
+    }
+    for (int32_t v : lane) total += int16_t(uint16_t(uint32_t(v)));  // two's-complement wrap
+  }
+  return total;
+}
+
 float i2_s_epilogue(int32_t raw, int32_t act_sum, float act_scale, float wscale) {
   return (float(raw) - float(act_sum)) / act_scale * wscale;
 }

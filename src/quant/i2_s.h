@@ -65,6 +65,15 @@ I8Activations quantize_activations_i8(const float* x, int64_t n);
 // Matches bitnet.cpp ggml_vec_dot_i2_i8_s: sum over the row of code (0, 1, 2) * q, exact int32.
 int32_t vec_dot_i2_s_i8_raw(int64_t n, const uint8_t* row, const int8_t* q);
 
+// What bitnet.cpp's x86 kernel actually returns (ggml_vec_dot_i2_i8_s, __AVX2__ branch, in
+// src/ggml-bitnet-mad.cpp of the 2024-10 release and, unchanged, its later 1x1 / 1xN variants):
+// _mm256_maddubs_epi16 pairs code*q products into 16 int16 lanes (lane l of 32-byte group g of
+// block b holds elements b*128 + g*32 + 2l and + 2l + 1), _mm256_add_epi16 accumulates the lanes
+// over up to 32 blocks (4096 elements) WITHOUT widening, then _mm256_madd_epi16 widens to int32.
+// So each lane's sum wraps modulo 2^16. Equal to vec_dot_i2_s_i8_raw unless some lane's sum of
+// 256 products leaves [-32768, 32767] (e.g. a constant activation row: 256 * 2 * 127 = 65024).
+int32_t vec_dot_i2_s_i8_raw_i16(int64_t n, const uint8_t* row, const int8_t* q);
+
 // The epilogue (REFERENCE.md section 3): y = (float(raw) - float(sum)) / s * wscale, in float, in
 // that order. raw - sum = sum((code - 1) * q) is the true ternary dot.
 float i2_s_epilogue(int32_t raw, int32_t act_sum, float act_scale, float wscale);

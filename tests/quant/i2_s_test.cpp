@@ -2,6 +2,7 @@
 // integer dot with its epilogue.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -149,6 +150,70 @@ TEST(I2S, DotIsTheExactIntegerSumAndTheEpilogueUndoesTheBias) {
   }
   // int8 activations: each element off by at most half a step (0.5 / s).
   EXPECT_NEAR(y, ref, 0.5 / a.scale * 0.5 * double(n) + 1e-6 * mag);
+}
+
+// bitnet.cpp's AVX2 kernel step by step, as it adds: per block, lane += (g0 + g1); lane += (g2 + g3)
+// in int16 with wrap-around, widened every 32 blocks. An independent spelling of the same order.
+int32_t avx2_i16_model(int64_t n, const uint8_t* row, const int8_t* q) {
+  const int64_t nb = n / kQK_I2_S;
+  int32_t total = 0;
+  for (int64_t b0 = 0; b0 < nb; b0 += 32) {
+    int16_t acc[16] = {};
+    for (int64_t b = b0; b < std::min<int64_t>(nb, b0 + 32); ++b) {
+      int16_t g[4][16];
+      for (int grp = 0; grp < 4; ++grp) {
+        for (int l = 0; l < 16; ++l) {
+          int v = 0;
+          for (int t = 0; t < 2; ++t) {
+            const int k = 2 * l + t;
+            v += ((row[b * 32 + k] >> (6 - 2 * grp)) & 3) * q[b * 128 + grp * 32 + k];
+          }
+          g[grp][l] = int16_t(v);  // maddubs: |v| <= 512, no saturation
+        }
+      }
+      for (int l = 0; l < 16; ++l) {
+        acc[l] = int16_t(uint16_t(acc[l] + int16_t(uint16_t(g[0][l] + g[1][l]))));
+        acc[l] = int16_t(uint16_t(acc[l] + int16_t(uint16_t(g[2][l] + g[3][l]))));
+      }
+    }
+    for (int l = 0; l < 16; ++l) total += acc[l];
+  }
+  return total;
+}
+
+TEST(I2S, Int16LaneDotEqualsExactDotOnOrdinaryActivations) {
+  const int64_t n = 4096 * 2 + 128 * 3;  // two full 32-block windows and a ragged one
+  std::mt19937 rng(11);
+  std::vector<int8_t> codes(static_cast<size_t>(n));
+  for (auto& c : codes) c = int8_t(int(rng() % 3) - 1);
+  std::vector<uint8_t> data(static_cast<size_t>(i2_s_tensor_bytes(n)));
+  pack_i2_s(codes.data(), n, 1.0f, data.data());
+  const auto x = test::random_row(test::Dist::kNormal, n, 12);
+  const I8Activations a = quantize_activations_i8(x.data(), n);
+  EXPECT_EQ(vec_dot_i2_s_i8_raw_i16(n, data.data(), a.q.data()), vec_dot_i2_s_i8_raw(n, data.data(), a.q.data()));
+  EXPECT_EQ(vec_dot_i2_s_i8_raw_i16(n, data.data(), a.q.data()), avx2_i16_model(n, data.data(), a.q.data()));
+}
+
+TEST(I2S, Int16LaneDotWrapsLikeBitnetCppOnAConstantRow) {
+  // All weights +1 (code 2), all activations 127: each lane sums 256 products of 254 = 65024,
+  // which wraps to -512 in int16; bitnet.cpp returns 16 * -512 per 4096 elements.
+  const int64_t n = 4096;
+  std::vector<int8_t> codes(static_cast<size_t>(n), 1);
+  std::vector<uint8_t> data(static_cast<size_t>(i2_s_tensor_bytes(n)));
+  pack_i2_s(codes.data(), n, 1.0f, data.data());
+  std::vector<float> x(static_cast<size_t>(n), 1.0f);
+  const I8Activations a = quantize_activations_i8(x.data(), n);
+  ASSERT_EQ(a.q[0], 127);
+  EXPECT_EQ(vec_dot_i2_s_i8_raw(n, data.data(), a.q.data()), 4096 * 254);
+  EXPECT_EQ(vec_dot_i2_s_i8_raw_i16(n, data.data(), a.q.data()), -8192);
+  EXPECT_EQ(avx2_i16_model(n, data.data(), a.q.data()), -8192);
+  // Random codes with large same-sign activations: the two spellings still agree.
+  std::mt19937 rng(13);
+  for (auto& c : codes) c = int8_t(int(rng() % 3) - 1);
+  pack_i2_s(codes.data(), n, 1.0f, data.data());
+  std::vector<int8_t> q(static_cast<size_t>(n));
+  for (auto& v : q) v = int8_t(100 + int(rng() % 28));
+  EXPECT_EQ(vec_dot_i2_s_i8_raw_i16(n, data.data(), q.data()), avx2_i16_model(n, data.data(), q.data()));
 }
 
 }  // namespace
