@@ -12,6 +12,7 @@
 #include "crossval/ref/reference.h"
 #include "crossval/report.h"
 #include "crossval/runner.h"
+#include "crossval/summary.h"
 #include "crossval/trace.h"
 #include "crossval/trit_engine.h"
 #include "synth/synth.h"
@@ -221,6 +222,47 @@ int run_crossval(const CrossvalArgs& a) {
   return exit_code;
 }
 
+struct SummaryArgs {
+  std::vector<std::string> dirs;
+  std::string out = "crossval-summary.md";
+  std::string artifacts_url;
+  std::vector<std::string> non_blocking = {"bitnet"};
+};
+
+// `trit crossval summary DIR... [-o FILE]`: crossval-summary.md from the lanes' artifacts, generated
+// from their JSON only (src/crossval/summary.cpp). `-o -` prints it on stdout.
+int run_summary(const SummaryArgs& a) {
+  SummaryOptions options;
+  options.artifacts_url = a.artifacts_url;
+  options.non_blocking_lanes = a.non_blocking;
+  auto md = render_crossval_summary(a.dirs, options);
+  if (!md) {
+    std::fprintf(stderr, "trit crossval summary: %s\n", md.error().message.c_str());
+    return kExitUsage;
+  }
+  if (a.out == "-") {
+    std::cout << *md;
+    return 0;
+  }
+  const std::string tmp = a.out + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary);
+    f << *md;
+    if (!f) {
+      std::fprintf(stderr, "trit crossval summary: cannot write %s\n", tmp.c_str());
+      return kExitUsage;
+    }
+  }
+  std::error_code ec;
+  fs::rename(tmp, a.out, ec);
+  if (ec) {
+    std::fprintf(stderr, "trit crossval summary: cannot write %s: %s\n", a.out.c_str(), ec.message().c_str());
+    return kExitUsage;
+  }
+  std::fprintf(stderr, "trit crossval summary: wrote %s\n", a.out.c_str());
+  return 0;
+}
+
 }  // namespace
 
 Command add_crossval(CLI::App& root) {
@@ -254,7 +296,16 @@ Command add_crossval(CLI::App& root) {
   app->footer(
       "Exit codes: 0 pass (skipped lanes too, unless --require-ref), 1 parity outside tolerance,\n"
       "2 tokenization mismatch, 3 reference unavailable with --require-ref, 4 bad usage or unreadable input.");
-  return {app, [a, trace] {
+  auto sa = std::make_shared<SummaryArgs>();
+  auto* summary = app->add_subcommand("summary", "Render crossval-summary.md from crossval artifact folders");
+  summary->add_option("dirs", sa->dirs, "folders holding crossval-parity-*.json / crossval-receipt-*.json (searched recursively)")
+      ->required();
+  summary->add_option("-o,--output", sa->out, "output file, or - for stdout")->capture_default_str();
+  summary->add_option("--artifacts-url", sa->artifacts_url, "where the artifacts can be downloaded (linked in the summary)");
+  summary->add_option("--non-blocking", sa->non_blocking, "lanes whose failures do not block (default: bitnet)");
+  summary->footer("Example:\n  trit crossval summary out/crossval/lane-b-llama out/crossval/lane-a-bitnet -o crossval-summary.md");
+  return {app, [a, trace, sa, summary] {
+            if (summary->parsed()) return run_summary(*sa);
             if (trace->count() > 0 && a->trace.empty()) a->trace = "on";  // `--trace` without a value
             return run_crossval(*a);
           }};
