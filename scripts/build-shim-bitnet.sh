@@ -63,7 +63,7 @@ cxx="${CXX:-g++}"
 cache="${TRIT_CACHE_DIR:-$HOME/.cache/trit}/bitnet_cpp"
 out_dir="$cache/shim"
 out="$out_dir/libtrit_ref_bitnet.so"
-stamp_now="$(cat "$root/shim/bitnet_shim.cpp" "$root/shim/trit_ref.h" "$here/build-shim-bitnet.sh" "$inc/llama.h" \
+stamp_now="$(cat "$root/shim/bitnet_shim.cpp" "$root/shim/shim_common.h" "$root/shim/trit_ref.h" "$here/build-shim-bitnet.sh" "$inc/llama.h" \
               <(echo "$dir $commit $TRIT_BITNET_CPP_TAG") <(stat -c '%s %Y' "$libllama" "$libggml") \
               <("$cxx" --version) | sha256sum | cut -c1-64)"
 if [[ -f "$out" && -f "$out_dir/STAMP" && "$(cat "$out_dir/STAMP")" == "$stamp_now" ]]; then

@@ -37,7 +37,7 @@ libggml="$(compgen -G "$cache/lib/libggml.v*.so" | head -n1 || true)"
 
 out_dir="$cache/shim"
 out="$out_dir/libtrit_ref_llama.so"
-stamp_now="$(cat "$root/shim/llama_shim.cpp" "$root/shim/trit_ref.h" "$here/build-shim.sh" "$cache/VERSION" \
+stamp_now="$(cat "$root/shim/llama_shim.cpp" "$root/shim/shim_common.h" "$root/shim/trit_ref.h" "$here/build-shim.sh" "$cache/VERSION" \
               <(echo "$TRIT_NODE_LLAMA_CPP_VERSION $TRIT_LLAMA_CPP_COMMIT") <("$cxx" --version) | sha256sum | cut -c1-64)"
 if [[ -f "$out" && -f "$out_dir/STAMP" && "$(cat "$out_dir/STAMP")" == "$stamp_now" ]]; then
   echo "lane B shim: up to date at $out" >&2
