@@ -21,14 +21,7 @@ build_dir="${TRIT_BUILD_DIR:-build}"
 out_dir="${OUT_DIR:-out/crossval/lane-a-bitnet}"
 models_dir="${MODELS_DIR:-out/crossval/models}"
 
-if [[ -n "${TRIT_BIN:-}" ]]; then
-  trit="$TRIT_BIN"
-else
-  configure_build "$build_dir" -DTRIT_FFI=ON
-  build_trit "$build_dir"
-  trit="$build_dir/trit"
-fi
-[[ -x "$trit" ]] || die "no trit binary at $trit" 4
+trit_for_crossval "$build_dir"
 
 flags=()
 [[ "${TRIT_REQUIRE_REF:-false}" != true ]] || flags+=(--require-ref)

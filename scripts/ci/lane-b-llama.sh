@@ -52,14 +52,7 @@ if [[ -z "${TRIT_SKIP_REFERENCE:-}" ]]; then
 fi
 
 # 2. trit, with the reference loader.
-if [[ -n "${TRIT_BIN:-}" ]]; then
-  trit="$TRIT_BIN"
-else
-  configure_build "$build_dir" -DTRIT_FFI=ON
-  build_trit "$build_dir"
-  trit="$build_dir/trit"
-fi
-[[ -x "$trit" ]] || die "no trit binary at $trit" 4
+trit_for_crossval "$build_dir"
 
 # 3. The matrix; the exit code names the worst outcome.
 tolerance=()

@@ -44,6 +44,20 @@ build_trit() {
   cmake --build "$dir" -j "$(ncpu)" --target trit ${targets[@]+"${targets[@]}"}
 }
 
+# trit_for_crossval DIR: sets $trit, the binary the crossval lanes run: $TRIT_BIN when set, else DIR
+# configured with -DTRIT_FFI=ON and trit + the crossval tests built there (DIR/trit). Exit 4: none.
+trit_for_crossval() {
+  local dir="$1"
+  if [[ -n "${TRIT_BIN:-}" ]]; then
+    trit="$TRIT_BIN"
+  else
+    configure_build "$dir" -DTRIT_FFI=ON
+    build_trit "$dir"
+    trit="$dir/trit"
+  fi
+  [[ -x "$trit" ]] || die "no trit binary at $trit" 4
+}
+
 # run_crossval_tests DIR: run every crossval test executable built in DIR (they skip loudly when a
 # reference is absent).
 run_crossval_tests() {
