@@ -32,6 +32,9 @@ struct Case {
   std::string profile = "strict";
 };
 
+// gtest prints a parameter in the test's listing; a name, not the struct's bytes.
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+
 fs::path model_dir() {
   fs::path d = fs::path(TRIT_BINARY_DIR) / "test-models" / "crossval";
   fs::create_directories(d);
