@@ -10,9 +10,10 @@
 # Exit 3: no usable bitnet.cpp build at $dir (the message names what is missing and the fix).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-root="$(dirname "$here")"
 # shellcheck source=versions.env
 source "$here/versions.env"
+# shellcheck source=shim-lib.sh
+source "$here/shim-lib.sh"
 
 dir="${BITNET_CPP_DIR:-}"
 while [[ $# -gt 0 ]]; do
@@ -63,26 +64,17 @@ cxx="${CXX:-g++}"
 cache="${TRIT_CACHE_DIR:-$HOME/.cache/trit}/bitnet_cpp"
 out_dir="$cache/shim"
 out="$out_dir/libtrit_ref_bitnet.so"
-stamp_now="$(cat "$root/shim/bitnet_shim.cpp" "$root/shim/shim_common.h" "$root/shim/trit_ref.h" "$here/build-shim-bitnet.sh" "$inc/llama.h" \
+mapfile -t sources < <(shim_sources bitnet_shim.cpp)
+stamp_now="$(cat "${sources[@]}" "$here/build-shim-bitnet.sh" "$inc/llama.h" \
               <(echo "$dir $commit $TRIT_BITNET_CPP_TAG") <(stat -c '%s %Y' "$libllama" "$libggml") \
               <("$cxx" --version) | sha256sum | cut -c1-64)"
-if [[ -f "$out" && -f "$out_dir/STAMP" && "$(cat "$out_dir/STAMP")" == "$stamp_now" ]]; then
-  echo "lane A shim: up to date at $out" >&2
-  exit 0
-fi
+shim_up_to_date "lane A shim" "$out" "$stamp_now" && exit 0
 
-mkdir -p "$out_dir"
 echo "lane A shim: building $out against $dir" >&2
 # rpath: the checkout's own build directories, so the shim finds libllama/libggml without env.
-# -Wl,--no-undefined: a symbol missing from this libllama fails the build, not a later dlopen.
-"$cxx" -std=c++17 -O2 -fPIC -shared -Wall -Wextra -Wno-unused-parameter \
-  -DTRIT_REF_VERSION="\"$TRIT_BITNET_CPP_TAG\"" \
-  -DTRIT_REF_COMMIT="\"$commit\"" \
-  -I "$root/shim" -I "$inc" -I "$ggml_inc" \
-  "$root/shim/bitnet_shim.cpp" -o "$out.tmp" \
+CXX="$cxx" compile_shim "$out" "$stamp_now" bitnet_shim.cpp "$TRIT_BITNET_CPP_TAG" "$commit" \
+  -I "$inc" -I "$ggml_inc" \
   "$libllama" "$libggml" -ldl \
-  -Wl,-rpath,"$(dirname "$libllama")" -Wl,-rpath,"$(dirname "$libggml")" -Wl,--no-undefined
-mv "$out.tmp" "$out"
-echo "$stamp_now" > "$out_dir/STAMP"
+  -Wl,-rpath,"$(dirname "$libllama")" -Wl,-rpath,"$(dirname "$libggml")"
 echo "$dir" > "$out_dir/BITNET_CPP_DIR"
 echo "lane A shim: built $out" >&2

@@ -16,9 +16,10 @@ case "${1:-}" in
             *) echo "build-shim: --lane expects llama or bitnet, got '${2:-}'" >&2; exit 4 ;;
           esac ;;
 esac
-root="$(dirname "$here")"
 # shellcheck source=versions.env
 source "$here/versions.env"
+# shellcheck source=shim-lib.sh
+source "$here/shim-lib.sh"
 cache="${TRIT_CACHE_DIR:-$HOME/.cache/trit}/llama_cpp"
 cxx="${CXX:-g++}"
 
@@ -37,24 +38,16 @@ libggml="$(compgen -G "$cache/lib/libggml.v*.so" | head -n1 || true)"
 
 out_dir="$cache/shim"
 out="$out_dir/libtrit_ref_llama.so"
-stamp_now="$(cat "$root/shim/llama_shim.cpp" "$root/shim/shim_common.h" "$root/shim/trit_ref.h" "$here/build-shim.sh" "$cache/VERSION" \
+mapfile -t sources < <(shim_sources llama_shim.cpp)
+stamp_now="$(cat "${sources[@]}" "$here/build-shim.sh" "$cache/VERSION" \
               <(echo "$TRIT_NODE_LLAMA_CPP_VERSION $TRIT_LLAMA_CPP_COMMIT") <("$cxx" --version) | sha256sum | cut -c1-64)"
-if [[ -f "$out" && -f "$out_dir/STAMP" && "$(cat "$out_dir/STAMP")" == "$stamp_now" ]]; then
-  echo "lane B shim: up to date at $out" >&2
-  exit 0
-fi
+shim_up_to_date "lane B shim" "$out" "$stamp_now" && exit 0
 
-mkdir -p "$out_dir"
 echo "lane B shim: building $out" >&2
 # -Wl,-rpath $ORIGIN/../lib: the shim finds libllama in the cache without LD_LIBRARY_PATH, even if moved.
-# -Wl,--no-undefined: a symbol missing from this libllama fails the build, not a later dlopen.
-"$cxx" -std=c++17 -O2 -fPIC -shared -Wall -Wextra -Wno-unused-parameter \
-  -DTRIT_REF_VERSION="\"$TRIT_NODE_LLAMA_CPP_VERSION ($TRIT_LLAMA_CPP_RELEASE)\"" \
-  -DTRIT_REF_COMMIT="\"$TRIT_LLAMA_CPP_COMMIT\"" \
-  -I "$root/shim" -I "$cache/src/include" -I "$cache/src/ggml/include" \
-  "$root/shim/llama_shim.cpp" -o "$out.tmp" \
+CXX="$cxx" compile_shim "$out" "$stamp_now" llama_shim.cpp \
+  "$TRIT_NODE_LLAMA_CPP_VERSION ($TRIT_LLAMA_CPP_RELEASE)" "$TRIT_LLAMA_CPP_COMMIT" \
+  -I "$cache/src/include" -I "$cache/src/ggml/include" \
   "$libllama" "$libggml" "$cache/lib/libggml-base.so" -ldl \
-  -Wl,-rpath,'$ORIGIN/../lib' -Wl,--no-undefined
-mv "$out.tmp" "$out"
-echo "$stamp_now" > "$out_dir/STAMP"
+  -Wl,-rpath,'$ORIGIN/../lib'
 echo "lane B shim: built $out" >&2
