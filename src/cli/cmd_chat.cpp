@@ -10,11 +10,10 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "cli/model_flags.h"
 #include "core/log.h"
 #include "generate/chat_repl.h"
 #include "generate/chat_session.h"
-#include "model/model.h"
-#include "tokenizer/tokenizer.h"
 
 namespace trit::cli {
 namespace {
@@ -64,21 +63,19 @@ int usage_error(const std::string& message) {
 
 int run(ChatFlags f) {
   if (Status s = validate(f.sampler); !s) return usage_error(s.error().message);
-  auto compat = compat_from_name(f.compat);
-  if (!compat) return usage_error(compat.error().message);
-  auto model = Model::load(f.model, {.compat = *compat, .n_ctx = f.ctx, .n_threads = f.threads});
-  if (!model) return usage_error(model.error().message);
-  auto tokenizer = Tokenizer::from_gguf((*model)->file());
-  if (!tokenizer) return usage_error(f.model + ": " + tokenizer.error().message);
+  auto loaded = load_model_and_tokenizer(f.model, {.compat = f.compat, .n_ctx = f.ctx, .n_threads = f.threads});
+  if (!loaded) return usage_error(loaded.error().message);
+  Model& model = *loaded->model;
+  const Tokenizer& tokenizer = *loaded->tokenizer;
   bool fell_back = false;
-  auto kind = choose_chat_template(**tokenizer, f.chat_template, &fell_back);
+  auto kind = choose_chat_template(tokenizer, f.chat_template, &fell_back);
   if (!kind) return usage_error(kind.error().message);
   if (fell_back)
     TRIT_LOG_WARN("%s has no chat template trit knows; using the plain 'User: / Assistant:' format "
                   "(--chat-template to choose)", f.model.c_str());
 
-  Session session(**model);
-  ChatSession chat(session, **tokenizer,
+  Session session(model);
+  ChatSession chat(session, tokenizer,
                    {.kind = *kind, .system = f.system, .n_predict = f.n_predict, .sampler = f.sampler});
 
   // SA_RESTART: a Ctrl-C at the prompt must not end the read (that would look like EOF).
@@ -125,14 +122,9 @@ Command add_chat(CLI::App& root) {
       app->add_option("--seed", f->sampler.seed, "Random seed (default fixed)"),
   };
   for (CLI::Option* o : sampling) greedy->excludes(o);
-  app->add_option("-t,--threads", f->threads, "Threads; 0 = all cores")->capture_default_str()->check(
-      CLI::NonNegativeNumber);
-  app->add_option("-c,--ctx", f->ctx, "Context size in tokens; 0 = min(model's, 4096)")
-      ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
-  app->add_option("--compat", f->compat, "Numerics profile: native, llama.cpp or bitnet.cpp")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"native", "llama.cpp", "bitnet.cpp"}));
+  add_threads_option(app, f->threads);
+  add_ctx_option(app, f->ctx);
+  add_compat_option(app, f->compat);
   app->add_flag("--stats", f->stats, "After each answer, print token counts and tok/s on stderr");
   return {app, [f] { return run(*f); }};
 }

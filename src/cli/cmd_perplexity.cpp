@@ -9,10 +9,9 @@
 #include <string>
 
 #include "cli/command.h"
+#include "cli/model_flags.h"
 #include "core/log.h"
 #include "generate/perplexity.h"
-#include "model/model.h"
-#include "tokenizer/tokenizer.h"
 
 namespace trit::cli {
 namespace {
@@ -51,16 +50,12 @@ int run(const PerplexityFlags& f) {
   std::ostringstream text;
   text << in.rdbuf();
 
-  auto compat = compat_from_name(f.compat);
-  if (!compat) return usage_error(compat.error().message);
   // The context is exactly one window: no KV cache beyond what is scored.
-  auto model = Model::load(f.model, {.compat = *compat, .n_ctx = f.ctx, .n_threads = f.threads});
-  if (!model) return usage_error(model.error().message);
-  auto tokenizer = Tokenizer::from_gguf((*model)->file());
-  if (!tokenizer) return usage_error(f.model + ": " + tokenizer.error().message);
+  auto loaded = load_model_and_tokenizer(f.model, {.compat = f.compat, .n_ctx = f.ctx, .n_threads = f.threads});
+  if (!loaded) return usage_error(loaded.error().message);
 
   std::unique_ptr<Progress> progress;  // made once the number of windows is known
-  auto r = perplexity(**model, **tokenizer, text.str(), f.ctx, [&](int done, int total) {
+  auto r = perplexity(*loaded->model, *loaded->tokenizer, text.str(), f.ctx, [&](int done, int total) {
     if (!progress) progress = std::make_unique<Progress>("perplexity", uint64_t(total));
     progress->update(uint64_t(done));
   });
@@ -99,11 +94,8 @@ Command add_perplexity(CLI::App& root) {
   app->add_option("-m,--model", f->model, "GGUF model file")->required();
   app->add_option("-f,--file", f->file, "Text file")->required();
   app->add_option("-c,--ctx", f->ctx, "Window size in tokens")->capture_default_str()->check(CLI::Range(3, 1 << 20));
-  app->add_option("-t,--threads", f->threads, "Threads; 0 = all cores")->capture_default_str()->check(
-      CLI::NonNegativeNumber);
-  app->add_option("--compat", f->compat, "Numerics profile: native, llama.cpp or bitnet.cpp")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"native", "llama.cpp", "bitnet.cpp"}));
+  add_threads_option(app, f->threads);
+  add_compat_option(app, f->compat);
   app->add_flag("--json", f->json, "Print one JSON object on stdout");
   return {app, [f] { return run(*f); }};
 }

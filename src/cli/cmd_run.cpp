@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "cli/model_flags.h"
 #include "core/log.h"
 #include "generate/generate.h"
 #include "generate/session_source.h"
@@ -77,21 +78,15 @@ void print_summary(const GenerateResult& r, int n_ctx) {
 
 int run(RunFlags f) {
   if (Status s = validate(f.sampler); !s) return usage_error(s.error().message);
-  auto compat = compat_from_name(f.compat);
-  if (!compat) return usage_error(compat.error().message);
-
-  auto model = Model::load(f.model, {.compat = *compat, .n_ctx = f.ctx, .n_threads = f.threads});
-  if (!model) return usage_error(model.error().message);
-  for (const std::string& d : (*model)->deviations())
-    TRIT_LOG_INFO("--compat %s: %s", f.compat.c_str(), d.c_str());
-
-  auto loaded = Tokenizer::from_gguf((*model)->file());
-  if (!loaded) return usage_error(f.model + ": " + loaded.error().message);
-  const std::unique_ptr<Tokenizer> tokenizer = std::move(loaded).value();
+  auto loaded = load_model_and_tokenizer(
+      f.model, {.compat = f.compat, .n_ctx = f.ctx, .n_threads = f.threads, .log_deviations = true});
+  if (!loaded) return usage_error(loaded.error().message);
+  const std::unique_ptr<Model> model = std::move(loaded->model);
+  const std::unique_ptr<Tokenizer> tokenizer = std::move(loaded->tokenizer);
   const std::vector<int32_t> prompt =
       tokenizer->tokenize(f.prompt, /*add_special=*/!f.no_bos, /*parse_special=*/f.special);
 
-  Session session(**model);
+  Session session(*model);
   if (prompt.empty()) return usage_error("the prompt has no tokens (empty --prompt with --no-bos)");
   if (int(prompt.size()) > session.n_ctx())
     return usage_error("the prompt has " + std::to_string(prompt.size()) +
@@ -170,17 +165,11 @@ Command add_run(CLI::App& root) {
                   "Recent tokens the penalty looks at (prompt included); 0 = off, -1 = all")
       ->capture_default_str();
 
-  app->add_option("-t,--threads", f->threads, "Threads; 0 = all cores")
-      ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
-  app->add_option("-c,--ctx", f->ctx, "Context size in tokens; 0 = min(model's, 4096)")
-      ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
-  app->add_option("--compat", f->compat,
-                  "Numerics profile: native (the model's own definition), llama.cpp or bitnet.cpp "
-                  "(reproduce that engine's graph)")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"native", "llama.cpp", "bitnet.cpp"}));
+  add_threads_option(app, f->threads);
+  add_ctx_option(app, f->ctx);
+  add_compat_option(app, f->compat,
+                    "Numerics profile: native (the model's own definition), llama.cpp or bitnet.cpp "
+                    "(reproduce that engine's graph)");
   app->add_flag("--json", f->json,
                 "Print one JSON object on stdout (CONTRACT.md) instead of streaming");
   app->add_flag("--no-bos", f->no_bos, "Do not add the model's BOS token to the prompt");

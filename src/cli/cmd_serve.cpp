@@ -11,12 +11,11 @@
 #include <thread>
 
 #include "cli/command.h"
+#include "cli/model_flags.h"
 #include "core/log.h"
 #include "generate/chat_session.h"
 #include "kernels/thread_pool.h"
-#include "model/model.h"
 #include "serve/server.h"
-#include "tokenizer/tokenizer.h"
 
 namespace trit::cli {
 namespace {
@@ -79,19 +78,16 @@ int run(ServeFlags f) {
   if (f.api_key.empty()) {
     if (const char* env = std::getenv("TRIT_API_KEY")) f.api_key = env;
   }
-  auto compat = compat_from_name(f.compat);
-  if (!compat) return usage_error(compat.error().message);
   // Slots run side by side: split the cores between them unless told otherwise.
   const int threads = f.threads > 0 ? f.threads : std::max(1, default_thread_count() / f.parallel);
 
-  auto model = Model::load(f.model, {.compat = *compat, .n_ctx = f.ctx, .n_threads = threads});
-  if (!model) return usage_error(model.error().message);
-  for (const std::string& d : (*model)->deviations())
-    TRIT_LOG_INFO("--compat %s: %s", f.compat.c_str(), d.c_str());
-  auto tokenizer = Tokenizer::from_gguf((*model)->file());
-  if (!tokenizer) return usage_error(f.model + ": " + tokenizer.error().message);
+  auto loaded = load_model_and_tokenizer(
+      f.model, {.compat = f.compat, .n_ctx = f.ctx, .n_threads = threads, .log_deviations = true});
+  if (!loaded) return usage_error(loaded.error().message);
+  Model& model = *loaded->model;
+  const Tokenizer& tokenizer = *loaded->tokenizer;
   bool fell_back = false;
-  auto kind = choose_chat_template(**tokenizer, f.chat_template, &fell_back);
+  auto kind = choose_chat_template(tokenizer, f.chat_template, &fell_back);
   if (!kind) return usage_error(kind.error().message);
   if (fell_back)
     TRIT_LOG_WARN("%s has no chat template trit knows; chat uses the plain 'User: / Assistant:' format "
@@ -107,7 +103,7 @@ int run(ServeFlags f) {
   o.max_body_bytes = f.max_body;
   o.limits.max_tokens = f.max_tokens;
   o.chat_template = *kind;
-  serve::Server server(**model, **tokenizer, o);
+  serve::Server server(model, tokenizer, o);
   if (Status s = server.bind(); !s) return usage_error(s.error().message);
 
   std::thread waiter([&] {
@@ -146,15 +142,9 @@ Command add_serve(CLI::App& root) {
   app->add_option("--queue", f->queue, "Requests that may wait for a slot; more get 503")
       ->capture_default_str()
       ->check(CLI::Range(0, 1024));
-  app->add_option("-c,--ctx", f->ctx, "Context size per slot in tokens; 0 = min(model's, 4096)")
-      ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
-  app->add_option("-t,--threads", f->threads, "Threads per slot; 0 = cores / parallel")
-      ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
-  app->add_option("--compat", f->compat, "Numerics profile: native, llama.cpp or bitnet.cpp")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"native", "llama.cpp", "bitnet.cpp"}));
+  add_ctx_option(app, f->ctx, "Context size per slot in tokens; 0 = min(model's, 4096)");
+  add_threads_option(app, f->threads, "Threads per slot; 0 = cores / parallel");
+  add_compat_option(app, f->compat);
   app->add_option("--chat-template", f->chat_template, "bitnet or llama3 (default: from the model)")
       ->check(CLI::IsMember({"bitnet", "llama3"}));
   app->add_option("--max-body", f->max_body, "Largest request body in bytes; larger get 413")
