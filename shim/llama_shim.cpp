@@ -91,27 +91,14 @@ trit_ref_status trit_ref_open(const char* path, int32_t n_ctx, int32_t n_threads
     m->vocab = llama_model_get_vocab(m->model);
     m->n_vocab = llama_vocab_n_tokens(m->vocab);
     if (!mp.vocab_only) {
-      const int32_t train = llama_model_n_ctx_train(m->model);
-      int32_t ctx = n_ctx > 0 ? n_ctx : std::min<int32_t>(4096, train > 0 ? train : 4096);
-      const int32_t threads = n_threads > 0 ? n_threads : default_threads();
-      llama_context_params cp = llama_context_default_params();
-      cp.n_ctx = static_cast<uint32_t>(ctx);
-      cp.n_batch = static_cast<uint32_t>(ctx);  // one llama_decode call per prompt
-      cp.n_seq_max = 1;
-      cp.n_threads = threads;
-      cp.n_threads_batch = threads;
+      llama_context_params cp =
+          common_context_params(m.get(), n_ctx, llama_model_n_ctx_train(m->model), n_threads, flags);
       cp.flash_attn_type = LLAMA_FLASH_ATTN_TYPE_DISABLED;
-      cp.type_k = (flags & TRIT_REF_OPEN_KV_F32) ? GGML_TYPE_F32 : GGML_TYPE_F16;
-      cp.type_v = cp.type_k;
-      cp.embeddings = false;
-      cp.no_perf = true;
-      cp.cb_eval = trace_callback;
-      cp.cb_eval_user_data = m.get();
       m->ctx = llama_init_from_model(m->model, cp);
       if (!m->ctx) {
         llama_model_free(m->model);
         return fail(TRIT_REF_ERR_LOAD, std::string("trit_ref_open: llama.cpp could not create a context of ") +
-                                           std::to_string(ctx) + " positions for " + path);
+                                           std::to_string(cp.n_ctx) + " positions for " + path);
       }
       llama_set_causal_attn(m->ctx, true);
       m->n_ctx = static_cast<int32_t>(llama_n_ctx(m->ctx));

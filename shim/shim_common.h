@@ -182,6 +182,29 @@ bool trace_callback(ggml_tensor* t, bool ask, void* user) {
   return true;
 }
 
+// The context trit_ref_open creates, in the fields both llama.h APIs spell alike: n_ctx positions
+// (n_ctx_arg, else min(4096, the training context)) in one batch, one sequence, F16 KV cache (F32 on
+// request), no embeddings or perf counters, trace_callback installed. The shim adds its own fields
+// (flash attention off, and what else its API needs).
+llama_context_params common_context_params(trit_ref_model* m, int32_t n_ctx_arg, int32_t n_ctx_train,
+                                           int32_t n_threads, uint32_t flags) {
+  const int32_t ctx = n_ctx_arg > 0 ? n_ctx_arg : std::min<int32_t>(4096, n_ctx_train > 0 ? n_ctx_train : 4096);
+  const int32_t threads = n_threads > 0 ? n_threads : default_threads();
+  llama_context_params cp = llama_context_default_params();
+  cp.n_ctx = static_cast<uint32_t>(ctx);
+  cp.n_batch = static_cast<uint32_t>(ctx);  // one llama_decode call per prompt
+  cp.n_seq_max = 1;
+  cp.n_threads = threads;
+  cp.n_threads_batch = threads;
+  cp.type_k = (flags & TRIT_REF_OPEN_KV_F32) ? GGML_TYPE_F32 : GGML_TYPE_F16;
+  cp.type_v = cp.type_k;
+  cp.embeddings = false;
+  cp.no_perf = true;
+  cp.cb_eval = trace_callback;
+  cp.cb_eval_user_data = m;
+  return cp;
+}
+
 }  // namespace
 
 extern "C" {
