@@ -1,5 +1,5 @@
 // Writes the GGUF seeds of fuzz/corpus/ with gguf::Writer (run once; the outputs are committed):
-//   fuzz_make_seeds OUT_DIR  ->  OUT_DIR/gguf/*.gguf, OUT_DIR/vocab_gguf/*.gguf
+//   fuzz_make_seeds OUT_DIR  ->  OUT_DIR/gguf/*.gguf, OUT_DIR/vocab_gguf/*.gguf, OUT_DIR/model_gguf/*.gguf
 // Small on purpose: libFuzzer mutates small inputs much faster.
 #include <cstdio>
 #include <filesystem>
@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "gguf/gguf.h"
+#include "synth/synth.h"
 #include "tokenizer/synthetic_vocab.h"
 
 namespace {
@@ -72,6 +73,21 @@ int main(int argc, char** argv) {
     spm.set_u32("tokenizer.ggml.bos_token_id", 1);
     spm.set_u32("tokenizer.ggml.eos_token_id", 2);
     rc |= write(spm, out / "vocab_gguf" / "seed_spm.gguf");
+  }
+  // Micro models (n_embd 32, one layer, F16: the ternary formats need widths of 128/256), the
+  // byte vocabulary: ~100 KB each, the same bytes as `trit synth --shape 32x1x2x1x64 --type f16 --seed 1`.
+  for (const char* arch : {"llama", "bitnet", "bitnet-b1.58"}) {
+    trit::synth::Options o;
+    o.arch = arch;
+    o.shape = *trit::synth::parse_shape("32x1x2x1x64");
+    o.type = TensorType::F16;
+    o.seed = 1;
+    std::filesystem::create_directories(out / "model_gguf");
+    const auto path = out / "model_gguf" / ("seed_" + std::string(arch) + ".gguf");
+    if (auto r = trit::synth::write_model(o, path.string()); !r.ok()) {
+      std::fprintf(stderr, "%s: %s\n", path.c_str(), r.error().message.c_str());
+      rc = 1;
+    }
   }
   return rc;
 }

@@ -3,11 +3,13 @@
 # replay fuzz/corpus/<name>/ under any compiler (ctest: fuzz_replay_<name>).
 #   trit_fuzz_target(NAME SOURCES DEPS) is defined by the includer.
 set(TRIT_FUZZ_DIR ${CMAKE_CURRENT_LIST_DIR})
-set(TRIT_FUZZ_TARGETS gguf vocab_gguf tokenizer chat_template request)
+set(TRIT_FUZZ_TARGETS gguf vocab_gguf model_gguf tokenizer chat_template request)
 set(TRIT_FUZZ_gguf_SOURCES ${TRIT_FUZZ_DIR}/fuzz_gguf.cpp)
 set(TRIT_FUZZ_gguf_DEPS trit_gguf trit_core)
 set(TRIT_FUZZ_vocab_gguf_SOURCES ${TRIT_FUZZ_DIR}/fuzz_vocab_gguf.cpp)
 set(TRIT_FUZZ_vocab_gguf_DEPS trit_tokenizer trit_gguf trit_core)
+set(TRIT_FUZZ_model_gguf_SOURCES ${TRIT_FUZZ_DIR}/fuzz_model_gguf.cpp)
+set(TRIT_FUZZ_model_gguf_DEPS trit_model trit_kernels trit_quant trit_gguf trit_core)
 set(TRIT_FUZZ_tokenizer_SOURCES ${TRIT_FUZZ_DIR}/fuzz_tokenizer.cpp)
 set(TRIT_FUZZ_tokenizer_DEPS trit_tokenizer trit_gguf trit_core)
 set(TRIT_FUZZ_chat_template_SOURCES ${TRIT_FUZZ_DIR}/fuzz_chat_template.cpp)

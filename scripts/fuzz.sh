@@ -5,7 +5,7 @@
 # the script exits 1 naming them. fuzz/README.md says how to keep a crash as a regression input.
 #
 #   scripts/fuzz.sh [--minutes N] [--build-only] [target ...]
-#     targets: gguf vocab_gguf tokenizer chat_template request (default: all)
+#     targets: gguf vocab_gguf model_gguf tokenizer chat_template request (default: all)
 #     --minutes N: per target (default 1; fractions allowed, e.g. 0.5). CI runs 1 minute each.
 #   Environment: CLANG=clang-14 (the compiler pair), JOBS (build parallelism),
 #                FUZZ_ARGS (extra libFuzzer flags, e.g. "-workers=4 -jobs=4").
@@ -25,7 +25,7 @@ while [[ $# -gt 0 ]]; do
     *) targets+=("$1"); shift ;;
   esac
 done
-all=(gguf vocab_gguf tokenizer chat_template request)
+all=(gguf vocab_gguf model_gguf tokenizer chat_template request)
 [[ ${#targets[@]} -gt 0 ]] || targets=("${all[@]}")
 for t in "${targets[@]}"; do
   [[ " ${all[*]} " == *" $t "* ]] || { echo "fuzz.sh: unknown target '$t' (one of: ${all[*]})" >&2; exit 2; }

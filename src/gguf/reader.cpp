@@ -237,6 +237,17 @@ struct Parser {
                                          ") lies outside the data section of " +
                                          std::to_string(data_size) + " bytes (file truncated or lying)");
       t.data = bytes.data() + f->data_offset_ + t.offset;
+      // The kernels read F32 as float, F16 and the blocks' fp16 scales as uint16: a file with
+      // general.alignment 1 (legal GGUF) must not place them at odd addresses (found by
+      // fuzz/model_gguf). Natural alignment: the largest power of two dividing the element or
+      // block size, at most 4 (F32 and Q8_K's float scale).
+      const uint32_t ts = tensor_type_info(t.type).type_size;
+      const uint64_t need = std::min<uint64_t>(4, ts & (~ts + 1));
+      if (t.n_bytes && reinterpret_cast<uintptr_t>(t.data) % need != 0)
+        return fail(f->data_offset_ + t.offset, "tensor '" + t.name + "' data at file offset " +
+                                                    std::to_string(f->data_offset_ + t.offset) + " is not aligned to " +
+                                                    std::to_string(need) + " bytes, as " +
+                                                    std::string(tensor_type_name(t.type)) + " needs");
       by_offset.push_back(&t);
     }
     std::sort(by_offset.begin(), by_offset.end(),

@@ -125,6 +125,34 @@ TEST(GgufHostile, DuplicateAndOverlappingTensors) {
   expect_error(o.b, "overlap");
 }
 
+// general.alignment 1 is legal GGUF, but a tensor must still sit at an address its type can be read
+// from (found by fuzz/model_gguf: an F16 embedding at an odd offset, a misaligned uint16 load).
+TEST(GgufHostile, TensorDataMisalignedForItsType) {
+  auto file = [](uint32_t type, uint64_t offset) {
+    Bytes b;
+    b.header(1, 1).str("general.alignment").pod<uint32_t>(4).pod<uint32_t>(1);
+    b.str("t").pod<uint32_t>(1).pod<uint64_t>(4).pod<uint32_t>(type).pod<uint64_t>(offset);
+    const size_t data_start = b.b.size();  // alignment 1: no padding
+    b.b.resize(b.b.size() + 32);
+    return std::pair{b.b, data_start};
+  };
+  for (uint32_t type : {0u, 1u}) {  // F32 (4 bytes), F16 (2 bytes)
+    const uint64_t need = type == 0 ? 4 : 2;
+    for (uint64_t off = 0; off < 8; ++off) {
+      auto [bytes, start] = file(type, off);
+      auto r = File::parse(bytes, "bad.gguf");
+      const bool aligned = (reinterpret_cast<uintptr_t>(bytes.data()) + start + off) % need == 0;
+      EXPECT_EQ(r.ok(), aligned) << "type " << type << " offset " << off;
+      if (!aligned && !r.ok()) {
+        EXPECT_NE(r.error().message.find("is not aligned to " + std::to_string(need) + " bytes"), std::string::npos)
+            << r.error().message;
+      }
+    }
+  }
+  auto [i8, start] = file(24, 1);  // I8: any address
+  EXPECT_TRUE(File::parse(i8).ok());
+}
+
 // Flipping any single byte of a valid file gives either a valid parse or an Error: never a crash.
 TEST(GgufHostile, EveryByteFlipped) {
   auto good = testing::small_valid_file();
