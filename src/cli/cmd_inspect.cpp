@@ -69,6 +69,7 @@ int run_inspect(const InspectArgs& args) {
     n_bytes += t.n_bytes;
   }
   uint64_t non_finite_total = 0;
+  std::string non_finite_names;  // "name (count), ..." for the error message
   nlohmann::json tensors = nlohmann::json::array();
   for (const auto& t : f->tensors()) {
     nlohmann::json jt = {{"name", t.name}, {"type", tensor_type_name(t.type)}, {"shape", t.shape},
@@ -82,6 +83,10 @@ int run_inspect(const InspectArgs& args) {
       }
       jt["non_finite"] = *bad;
       non_finite_total += *bad;
+      if (*bad > 0) {
+        if (!non_finite_names.empty()) non_finite_names += ", ";
+        non_finite_names += t.name + " (" + std::to_string(*bad) + ")";
+      }
     }
     tensors.push_back(jt);
   }
@@ -139,8 +144,8 @@ int run_inspect(const InspectArgs& args) {
     }
   }
   if (args.check && non_finite_total > 0) {
-    std::fprintf(stderr, "trit inspect: %s: %llu non-finite (NaN/Inf) weight values\n", args.path.c_str(),
-                 (unsigned long long)non_finite_total);
+    std::fprintf(stderr, "trit inspect: %s: %llu non-finite (NaN/Inf) weight values in %s\n", args.path.c_str(),
+                 (unsigned long long)non_finite_total, non_finite_names.c_str());
     return 1;
   }
   return 0;

@@ -210,6 +210,13 @@ LaneRun run_parity(Engine& ours, Engine& ref, const RunOptions& opts) {
       return error("eval returned " + std::to_string(lo->size()) + " / " + std::to_string(lr->size()) +
                    " logits, expected " + std::to_string(static_cast<size_t>(n) * nv));
     }
+    // A reference whose logits are not finite is broken, not a divergence of trit's: an error.
+    if (const auto bad = std::find_if_not(lr->begin(), lr->end(), [](float v) { return std::isfinite(v); });
+        bad != lr->end()) {
+      return error("the reference returned non-finite logits (position " +
+                   std::to_string((bad - lr->begin()) / static_cast<ptrdiff_t>(nv)) + " of prompt " +
+                   std::to_string(c) + ")");
+    }
     n_evaluated += static_cast<size_t>(n);
     for (int i = 0; i < n; ++i) {
       std::span<const float> ro(lo->data() + static_cast<size_t>(i) * nv, nv);
@@ -228,6 +235,12 @@ LaneRun run_parity(Engine& ours, Engine& ref, const RunOptions& opts) {
       if (!go.ok()) return error("trit greedy: " + go.error().message);
       auto gr = ref.greedy(prompt, opts.decode);
       if (!gr.ok()) return error(gr.error().message);
+      for (int32_t t : *gr) {
+        if (t < 0 || static_cast<size_t>(t) >= nv) {
+          return error("the reference's greedy decode returned token id " + std::to_string(t) +
+                       ", outside the vocabulary");
+        }
+      }
       d.ours = std::move(*go);
       d.ref = std::move(*gr);
       const int j = first_difference(d.ours, d.ref);

@@ -70,6 +70,18 @@ TEST(Runner, NaNLogitsFail) {
   EXPECT_TRUE(j["summary"]["kl_max"].is_null());  // JSON has no NaN
 }
 
+// Non-finite logits from the reference mean the reference is broken: error, never pass or fail
+// (issue 11; trit's own NaNs are a fail, above).
+TEST(Runner, NonFiniteReferenceLogitsAreAnError) {
+  FakeEngine ours, ref;
+  ref.perturb = [](int pos, std::span<float> row) {
+    if (pos == 3) row[7] = INFINITY;
+  };
+  const LaneRun run = run_parity(ours, ref, options(0));
+  EXPECT_EQ(run.status, LaneStatus::kError);
+  EXPECT_NE(run.reason.find("non-finite logits (position 3 of prompt 0)"), std::string::npos) << run.reason;
+}
+
 TEST(Runner, DecodeMismatchIsReported) {
   FakeEngine ours, ref;
   // From position 12 on, push a far-from-top token to the top: the prompt has 12 tokens, so the

@@ -43,6 +43,9 @@ void resolve(void* handle, const char* name, F& fn, std::string& missing) {
   if (!fn && missing.empty()) missing = name;
 }
 
+// The shim's strings are promised non-null; a broken shim must not crash trit with a null.
+std::string cstr(const char* s) { return s ? s : ""; }
+
 class ShimModel final : public RefModel {
  public:
   ShimModel(const ShimApi& api, trit_ref_model* m) : api_(api), m_(m) {
@@ -66,11 +69,20 @@ class ShimModel final : public RefModel {
                            ids.data(), static_cast<int32_t>(ids.size()), &n);
     };
     trit_ref_status s = call();
+    // The count comes from the reference: check it before it sizes anything.
     if (s == TRIT_REF_ERR_BUFFER) {
+      if (n < 0 || static_cast<size_t>(n) > 4 * text.size() + 64) {
+        return make_error("reference tokenize asked for a buffer of " + std::to_string(n) + " tokens for " +
+                          std::to_string(text.size()) + " bytes of text");
+      }
       ids.resize(static_cast<size_t>(n));
       s = call();
     }
     if (s != TRIT_REF_OK) return error("tokenize", s);
+    if (n < 0 || static_cast<size_t>(n) > ids.size()) {
+      return make_error("reference tokenize returned " + std::to_string(n) + " tokens into a buffer of " +
+                        std::to_string(ids.size()));
+    }
     ids.resize(static_cast<size_t>(n));
     return ids;
   }
@@ -115,7 +127,7 @@ class ShimModel final : public RefModel {
  private:
   Error error(const char* what, trit_ref_status s) const {
     return make_error(std::string("reference ") + what + " failed (status " + std::to_string(static_cast<int>(s)) +
-                      "): " + api_.last_error());
+                      "): " + cstr(api_.last_error()));
   }
   ShimApi api_;  // a copy: a model may outlive the Reference object that opened it
   trit_ref_model* m_;
@@ -133,7 +145,7 @@ class ShimReference final : public Reference {
     trit_ref_model* m = nullptr;
     trit_ref_status s = api_.open(path.c_str(), o.n_ctx, o.n_threads, flags, &m);
     if (s != TRIT_REF_OK || !m) {
-      return make_error(info_.name + " could not open " + path + ": " + api_.last_error());
+      return make_error(info_.name + " could not open " + path + ": " + cstr(api_.last_error()));
     }
     return std::unique_ptr<RefModel>(std::make_unique<ShimModel>(api_, m));
   }
@@ -211,7 +223,8 @@ RefLoad load_reference(Lane lane, const std::string& explicit_dir) {
     out.fix = rebuild;
     return out;
   }
-  ReferenceInfo info{api.name(), api.version(), api.commit(), api.library_path(), loc.shim, api.system_info()};
+  ReferenceInfo info{cstr(api.name()),         cstr(api.version()), cstr(api.commit()),
+                     cstr(api.library_path()), loc.shim,            cstr(api.system_info())};
   out.ref = std::make_unique<ShimReference>(api, std::move(info));
   return out;
 }
