@@ -35,7 +35,25 @@ fs::path empty_dir() {
   return d;
 }
 
-TEST(Stub, ExplicitEmptyDirIsUnavailableWithReasonAndFix) {
+// STUB mode needs the loader; a -DTRIT_FFI=OFF build has none, and NoFfi below checks what it says.
+class Stub : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!ffi_enabled()) GTEST_SKIP() << "built with -DTRIT_FFI=OFF: no loader, so no STUB mode (see NoFfi)";
+  }
+};
+
+TEST(NoFfi, EveryLaneSaysTheLoaderIsCompiledOut) {
+  if (ffi_enabled()) GTEST_SKIP() << "FFI build: the loader exists (see Stub)";
+  for (Lane lane : {Lane::kLlama, Lane::kBitnet}) {
+    const RefLoad r = load_reference(lane);
+    EXPECT_EQ(r.ref, nullptr);
+    EXPECT_NE(r.reason.find("TRIT_FFI=OFF"), std::string::npos) << r.reason;
+    EXPECT_NE(r.fix.find("TRIT_FFI=ON"), std::string::npos) << r.fix;
+  }
+}
+
+TEST_F(Stub, ExplicitEmptyDirIsUnavailableWithReasonAndFix) {
   const fs::path dir = empty_dir();
   const RefLoad r = load_reference(Lane::kLlama, dir.string());
   EXPECT_EQ(r.ref, nullptr);
@@ -45,7 +63,7 @@ TEST(Stub, ExplicitEmptyDirIsUnavailableWithReasonAndFix) {
   EXPECT_NE(r.fix.find("setup-cpp"), std::string::npos) << r.fix;
 }
 
-TEST(Stub, EnvironmentBeatsCacheAndFlagBeatsEnvironment) {
+TEST_F(Stub, EnvironmentBeatsCacheAndFlagBeatsEnvironment) {
   const fs::path dir = empty_dir();
   ScopedEnv env("TRIT_LLAMA_CPP_DIR", dir.c_str());
   LaneLocation loc = locate_lane(Lane::kLlama);
@@ -59,7 +77,7 @@ TEST(Stub, EnvironmentBeatsCacheAndFlagBeatsEnvironment) {
   EXPECT_NE(r.reason.find("TRIT_LLAMA_CPP_DIR"), std::string::npos) << r.reason;
 }
 
-TEST(Stub, CacheDirComesFromTritCacheDir) {
+TEST_F(Stub, CacheDirComesFromTritCacheDir) {
   const fs::path dir = empty_dir();
   ScopedEnv env("TRIT_LLAMA_CPP_DIR", nullptr);
   ScopedEnv cache("TRIT_CACHE_DIR", dir.c_str());
@@ -70,8 +88,7 @@ TEST(Stub, CacheDirComesFromTritCacheDir) {
   EXPECT_NE(r.fix.find("scripts/setup.sh"), std::string::npos) << r.fix;
 }
 
-TEST(Stub, AFileThatIsNotAShimIsRefused) {
-  if (!ffi_enabled()) GTEST_SKIP() << "built with -DTRIT_FFI=OFF";
+TEST_F(Stub, AFileThatIsNotAShimIsRefused) {
   const fs::path dir = empty_dir() / "bad";
   fs::create_directories(dir / "shim");
   std::ofstream(dir / "shim" / shim_file_name(Lane::kLlama)) << "not an ELF file";
@@ -80,7 +97,7 @@ TEST(Stub, AFileThatIsNotAShimIsRefused) {
   EXPECT_NE(r.reason.find("could not load"), std::string::npos) << r.reason;
 }
 
-TEST(Stub, BitnetLaneExplainsItself) {
+TEST_F(Stub, BitnetLaneExplainsItself) {
   const fs::path dir = empty_dir();
   const RefLoad r = load_reference(Lane::kBitnet, dir.string());
   EXPECT_EQ(r.ref, nullptr);
