@@ -107,23 +107,24 @@ Result<std::vector<EngineRuns>> run_bench(const BenchOptions& o) {
     ref_model = std::move(*rm);
     runs.push_back({});
     runs[1].engine = ref->info().name.empty() ? o.ref : ref->info().name;
-    // The shim exposes whole evaluations only: pp is one eval_all of the prompt (which also
-    // computes logits for every position, unlike trit's last-position-only prompt eval), tg is
-    // greedy decoding of n tokens after a one-token prompt, so no per-token latencies.
-    runs[1].note = "pp: eval_all (logits for every position); tg: greedy(1-token prompt, n) incl. that prompt";
+    // The shim exposes whole evaluations only. pp is greedy(prompt, 0): one batch with logits for
+    // the last position only, as trit's prompt eval and llama-bench do. tg is greedy(1-token
+    // prompt, n + 1): n + 1 single-token evals, like trit's one warm-up eval plus n timed ones,
+    // so no per-token latencies.
+    runs[1].note = "pp: greedy(prompt, 0) (last-position logits); tg: greedy(1-token prompt, n + 1), n + 1 evals timed";
   }
 
   for (int rep = 0; rep < o.reps; ++rep) {
     TRIT_TRY(trit.run(o, runs[0]));
     if (ref_model) {
       auto t0 = Clock::now();
-      auto l = ref_model->eval_all(trit.prompt);
+      auto l = ref_model->greedy(trit.prompt, 0);
       if (!l.ok()) return l.error();
       runs[1].pp_tok_s.push_back(double(o.n_prompt) / seconds_since(t0));
       auto g0 = Clock::now();
-      auto g = ref_model->greedy(std::span<const int32_t>(trit.prompt.data(), 1), o.n_gen);
+      auto g = ref_model->greedy(std::span<const int32_t>(trit.prompt.data(), 1), o.n_gen + 1);
       if (!g.ok()) return g.error();
-      runs[1].tg_tok_s.push_back(double(o.n_gen) / seconds_since(g0));
+      runs[1].tg_tok_s.push_back(double(o.n_gen + 1) / seconds_since(g0));
     }
   }
   return runs;
