@@ -19,6 +19,7 @@ void matmul_rows_tq1_q8k(const MatmulArgs& a, int64_t r0, int64_t r1);
 void matmul_rows_i2s_i8(const MatmulArgs& a, int64_t r0, int64_t r1);
 void matmul_rows_q8_0_q8_0(const MatmulArgs& a, int64_t r0, int64_t r1);
 void matmul_rows_q4_0_q8_0(const MatmulArgs& a, int64_t r0, int64_t r1);
+void matmul_rows_q6_k_q8k(const MatmulArgs& a, int64_t r0, int64_t r1);
 void matmul_rows_f16_f16(const MatmulArgs& a, int64_t r0, int64_t r1);
 
 // Attention helpers (model/blocks.cpp attention_head): fp16 x fp16 dot in float, and
