@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <set>
@@ -12,6 +13,7 @@
 #include "core/cpu.h"
 #include "crossval/ref/reference.h"
 #include "kernels/matmul.h"
+#include "kernels/thread_pool.h"
 #include "model/model.h"
 
 namespace trit::bench {
@@ -53,7 +55,110 @@ struct TritRunner {
   }
 };
 
+// xor of the 64-bit little-endian words of p[0, n), the last partial word zero-padded. Eight
+// independent accumulators so the loop is load-bound (and vectorised at -O2/-O3).
+uint64_t xor_words(const uint8_t* p, size_t n) {
+  uint64_t a[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  size_t i = 0;
+  for (; i + 64 <= n; i += 64) {
+    for (int k = 0; k < 8; ++k) {
+      uint64_t v;
+      std::memcpy(&v, p + i + 8 * size_t(k), 8);
+      a[k] ^= v;
+    }
+  }
+  uint64_t s = a[0] ^ a[1] ^ a[2] ^ a[3] ^ a[4] ^ a[5] ^ a[6] ^ a[7];
+  for (; i + 8 <= n; i += 8) {
+    uint64_t v;
+    std::memcpy(&v, p + i, 8);
+    s ^= v;
+  }
+  if (i < n) {
+    uint64_t v = 0;
+    std::memcpy(&v, p + i, n - i);
+    s ^= v;
+  }
+  return s;
+}
+
+// A piece of one span; pieces are multiples of 8 bytes from the span's start except a span's last,
+// so every thread split reads the same words.
+struct Piece {
+  const uint8_t* p;
+  size_t n;
+};
+constexpr size_t kPieceBytes = size_t(1) << 20;
+
 }  // namespace
+
+double Ceiling::best_read_gb_s() const {
+  return read_gb_s.empty() ? 0.0 : *std::max_element(read_gb_s.begin(), read_gb_s.end());
+}
+
+double Ceiling::tok_s() const {
+  return bytes_per_token == 0 ? 0.0 : best_read_gb_s() * 1e9 / double(bytes_per_token);
+}
+
+DecodeWeights decode_weights(const gguf::File& file) {
+  const bool untied = file.find_tensor("output.weight") != nullptr;
+  DecodeWeights d;
+  for (const auto& t : file.tensors()) {
+    if (untied && t.name == "token_embd.weight") continue;
+    d.bytes += t.n_bytes;
+    d.spans.emplace_back(t.data, size_t(t.n_bytes));
+  }
+  return d;
+}
+
+double read_once(const std::vector<std::span<const uint8_t>>& spans, int threads, uint64_t* checksum) {
+  std::vector<Piece> pieces;
+  std::vector<uint64_t> start;  // byte offset of each piece in the concatenation
+  uint64_t total = 0;
+  for (const auto& s : spans) {
+    for (size_t off = 0; off < s.size(); off += kPieceBytes) {
+      pieces.push_back({s.data() + off, std::min(kPieceBytes, s.size() - off)});
+      start.push_back(total);
+      total += pieces.back().n;
+    }
+  }
+  ThreadPool pool(std::max(1, threads));
+  constexpr size_t kStride = 8;  // one cache line per thread's result
+  std::vector<uint64_t> sums(size_t(pool.size()) * kStride, 0);
+  const auto t0 = Clock::now();
+  pool.run([&](int ith, int nth) {
+    // The pieces that start in this thread's share [ith, ith + 1) * total / nth of the bytes.
+    const uint64_t lo = total * uint64_t(ith) / uint64_t(nth), hi = total * uint64_t(ith + 1) / uint64_t(nth);
+    const size_t b = size_t(std::lower_bound(start.begin(), start.end(), lo) - start.begin());
+    const size_t e = size_t(std::lower_bound(start.begin(), start.end(), hi) - start.begin());
+    uint64_t s = 0;
+    for (size_t i = b; i < e; ++i) s ^= xor_words(pieces[i].p, pieces[i].n);
+    sums[size_t(ith) * kStride] = s;
+  });
+  const double sec = seconds_since(t0);
+  uint64_t x = 0;
+  for (size_t i = 0; i < sums.size(); i += kStride) x ^= sums[i];
+  if (checksum) *checksum = x;
+  return sec > 0 ? double(total) / sec / 1e9 : 0.0;
+}
+
+Ceiling measure_ceiling(const gguf::File& file, int threads, int passes) {
+  const DecodeWeights d = decode_weights(file);
+  Ceiling c;
+  c.bytes_per_token = d.bytes;
+  c.threads = threads > 0 ? threads : default_thread_count();
+  for (int i = 0; i < std::max(1, passes); ++i) c.read_gb_s.push_back(read_once(d.spans, c.threads, &c.checksum));
+  return c;
+}
+
+nlohmann::json ceiling_json(const Ceiling& c, double tg_tok_s) {
+  const double ceil_tok_s = c.tok_s();
+  return {{"bytes_per_token", c.bytes_per_token},
+          {"read_gb_s", c.best_read_gb_s()},
+          {"read_gb_s_passes", c.read_gb_s},
+          {"threads", c.threads},
+          {"tg_tok_s_ceiling", ceil_tok_s},
+          {"tg_fraction_of_ceiling", ceil_tok_s > 0 ? tg_tok_s / ceil_tok_s : 0.0}};
+}
 
 double median(std::vector<double> v) {
   if (v.empty()) return 0.0;
@@ -127,6 +232,12 @@ Result<std::vector<EngineRuns>> run_bench(const BenchOptions& o) {
       runs[1].tg_tok_s.push_back(double(o.n_gen + 1) / seconds_since(g0));
     }
   }
+  if (o.ceiling) {
+    // Right after the runs, in this process: the weights are resident (decode just read them all),
+    // so the machine's current bandwidth is measured on the same bytes, with no extra memory.
+    const Ceiling c = measure_ceiling(trit.model->file(), o.threads);
+    for (auto& r : runs) r.ceiling = c;
+  }
   return runs;
 }
 
@@ -165,6 +276,7 @@ nlohmann::json bench_json(const BenchOptions& o, const EngineRuns& r, const nloh
     j["kernels"] = k;
   }
   if (!r.note.empty()) j["note"] = r.note;
+  if (r.ceiling) j["ceiling"] = ceiling_json(*r.ceiling, median(r.tg_tok_s));
   return j;
 }
 

@@ -4,12 +4,15 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "core/result.h"
+#include "gguf/gguf.h"
 
 namespace trit::bench {
 
@@ -20,7 +23,38 @@ struct BenchOptions {
   int threads = 0;  // 0: all cores
   int reps = 3;
   std::string ref;  // "", "llama" or "bitnet"
+  bool ceiling = true;  // measure the memory-bandwidth ceiling of decode (--no-ceiling: off)
 };
+
+// The memory-bandwidth ceiling of decode (README.md): one decoded token reads every weight byte once,
+// so tokens/s cannot exceed read bandwidth / weight bytes per token.
+struct Ceiling {
+  uint64_t bytes_per_token = 0;
+  int threads = 1;
+  std::vector<double> read_gb_s;  // every timed pass, 1e9 bytes/s
+  uint64_t checksum = 0;          // xor of the bytes read (keeps the reads from being optimised out)
+
+  double best_read_gb_s() const;  // the fastest pass
+  double tok_s() const;           // best_read_gb_s * 1e9 / bytes_per_token
+};
+
+// The weight bytes a single-token decode reads: every tensor of the file (all layers' matmul weights
+// and their norms and scales, output_norm, rope_freqs) and the head, except token_embd.weight when a
+// separate output.weight exists (then decode reads one row of it). With tied embeddings token_embd is
+// the head and is read in full for the logits. Spans point into the file's mapping.
+struct DecodeWeights {
+  uint64_t bytes = 0;
+  std::vector<std::span<const uint8_t>> spans;  // one per tensor, file order
+};
+DecodeWeights decode_weights(const gguf::File& file);
+
+// One timed stream-read of `spans` split across `threads` threads (contiguous, byte-balanced
+// ranges); each thread xors 64-bit words. Returns the bytes/s; *checksum (if set) gets the xor of
+// every span's words (tail bytes zero-padded), which does not depend on the thread count.
+double read_once(const std::vector<std::span<const uint8_t>>& spans, int threads, uint64_t* checksum = nullptr);
+
+// bytes_per_token from decode_weights(file), read bandwidth the best of `passes` read_once passes.
+Ceiling measure_ceiling(const gguf::File& file, int threads, int passes = 3);
 
 struct EngineRuns {
   std::string engine;  // "trit", "llama.cpp", ...
@@ -28,6 +62,7 @@ struct EngineRuns {
   std::vector<double> tg_tok_s;
   std::vector<double> tg_latency_ms;  // every decoded token of every run (empty: not measurable)
   std::string note;                   // how it was measured, when it differs from trit's way
+  std::optional<Ceiling> ceiling;     // the same for every engine of one run; unset with --no-ceiling
 };
 
 double median(std::vector<double> v);
@@ -41,5 +76,8 @@ Result<std::vector<EngineRuns>> run_bench(const BenchOptions& opts);
 nlohmann::json bench_json(const BenchOptions& opts, const EngineRuns& runs, const nlohmann::json& model,
                           double rss_mb);
 nlohmann::json model_json(const std::string& path);  // path, arch, size, kernels chosen
+// {"bytes_per_token", "read_gb_s", "read_gb_s_passes", "threads", "tg_tok_s_ceiling",
+//  "tg_fraction_of_ceiling"} for an engine whose decode median is tg_tok_s.
+nlohmann::json ceiling_json(const Ceiling& c, double tg_tok_s);
 
 }  // namespace trit::bench

@@ -21,8 +21,12 @@ Command add_bench(CLI::App& root) {
   app->add_option("--ref", opts->ref, "also measure a reference through the crossval shim, alternating runs")
       ->check(CLI::IsMember({"llama", "bitnet"}));
   app->add_flag("--json", *json, "print trit.bench/1 JSON on stdout");
-  return {app, [opts, json]() -> int {
+  auto no_ceiling = std::make_shared<bool>(false);
+  app->add_flag("--no-ceiling", *no_ceiling,
+                "skip the memory-bandwidth ceiling (a timed read of the weight bytes, with the same threads)");
+  return {app, [opts, json, no_ceiling]() -> int {
             if (opts->threads <= 0) opts->threads = default_thread_count();
+            opts->ceiling = !*no_ceiling;
             auto runs = bench::run_bench(*opts);
             if (!runs.ok()) {
               std::fprintf(stderr, "trit bench: %s\n", runs.error().message.c_str());
@@ -43,6 +47,16 @@ Command add_bench(CLI::App& root) {
               if (!j["tg"]["latency_ms_p50"].is_null())
                 std::fprintf(stderr, "  p50 %.1f ms p95 %.1f ms", j["tg"]["latency_ms_p50"].get<double>(),
                              j["tg"]["latency_ms_p95"].get<double>());
+              std::fprintf(stderr, "\n");
+            }
+            if (out[0].contains("ceiling")) {
+              const auto& c = out[0]["ceiling"];
+              std::fprintf(stderr, "ceiling    t=%d  read %.1f GB/s over %.0f MB/token -> %.1f tok/s;", opts->threads,
+                           c["read_gb_s"].get<double>(), double(c["bytes_per_token"].get<uint64_t>()) / 1e6,
+                           c["tg_tok_s_ceiling"].get<double>());
+              for (const auto& j : out)
+                std::fprintf(stderr, " %s %.0f%%", j["engine"].get<std::string>().c_str(),
+                             100.0 * j["ceiling"]["tg_fraction_of_ceiling"].get<double>());
               std::fprintf(stderr, "\n");
             }
             std::fprintf(stderr, "peak RSS %.0f MB (whole process)\n", rss);

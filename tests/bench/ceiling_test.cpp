@@ -1,0 +1,236 @@
+// The memory-bandwidth ceiling of `trit bench` (src/bench/README.md): the weight bytes one decoded
+// token reads, checked against a sum made here from the synth shape and from the GGUF tensor list
+// (tied and untied llama, bitnet); the timed read covers every byte whatever the thread count; the
+// JSON fields and the fraction; and end to end through the binary, --no-ceiling omitting it (those
+// skip, visibly, when build/trit is not built).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "bench/bench.h"
+#include "gguf/gguf.h"
+#include "model/model_test_util.h"
+#include "synth/synth.h"
+
+namespace trit {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+uint64_t tb(TensorType t, uint64_t cols, uint64_t rows) { return *tensor_bytes(t, cols, cols * rows); }
+
+// The bytes from the shape alone: 7 matrices per layer in `type`, F32 norms (bitnet adds the two sub
+// norms), and the head: output.weight or, tied, token_embd, both in `embd`.
+uint64_t expected_from_shape(const std::string& shape, bool bitnet, TensorType type, TensorType embd, uint64_t n_vocab) {
+  const auto s = *synth::parse_shape(shape);
+  const uint64_t E = s.n_embd, F = s.n_ff, Ekv = uint64_t(s.n_head_kv) * (s.n_embd / s.n_head);
+  uint64_t per_layer = 2 * tb(type, E, E) + 2 * tb(type, E, Ekv) + 3 * tb(type, E, F) + 4 * 2 * E;
+  if (bitnet) per_layer += 4 * (E + F);
+  return uint64_t(s.n_layer) * per_layer + 4 * E + tb(embd, E, n_vocab);
+}
+
+struct FromList {
+  uint64_t all = 0;         // every tensor
+  uint64_t token_embd = 0;  // token_embd.weight
+  bool has_output = false;
+};
+FromList from_list(const gguf::File& f) {
+  FromList r;
+  for (const auto& t : f.tensors()) {
+    r.all += t.n_bytes;
+    if (t.name == "token_embd.weight") r.token_embd = t.n_bytes;
+    if (t.name == "output.weight") r.has_output = true;
+  }
+  return r;
+}
+
+TEST(DecodeWeights, TiedLlamaReadsTheEmbeddingTableAsTheHead) {
+  const auto path = testing::synth_model("llama", TensorType::TQ2_0, "tiny");
+  ASSERT_FALSE(path.empty());
+  auto f = gguf::File::open(path);
+  ASSERT_TRUE(f.ok()) << f.error().message;
+  const auto l = from_list(*f);
+  ASSERT_FALSE(l.has_output);
+  const auto d = bench::decode_weights(*f);
+  EXPECT_EQ(d.bytes, l.all);
+  EXPECT_EQ(d.bytes, expected_from_shape("tiny", false, TensorType::TQ2_0, TensorType::F16,
+                                         f->find_tensor("token_embd.weight")->shape[1]));
+  uint64_t spans = 0;
+  for (const auto& s : d.spans) spans += s.size();
+  EXPECT_EQ(spans, d.bytes);
+}
+
+TEST(DecodeWeights, UntiedLlamaSkipsTheEmbeddingTable) {
+  const auto path = testing::synth_model("llama", TensorType::Q8_0, "tiny", 7, TensorType::F16, /*untied=*/true);
+  ASSERT_FALSE(path.empty());
+  auto f = gguf::File::open(path);
+  ASSERT_TRUE(f.ok()) << f.error().message;
+  const auto l = from_list(*f);
+  ASSERT_TRUE(l.has_output);
+  ASSERT_GT(l.token_embd, 0u);
+  const auto d = bench::decode_weights(*f);
+  EXPECT_EQ(d.bytes, l.all - l.token_embd);
+  EXPECT_EQ(d.bytes, expected_from_shape("tiny", false, TensorType::Q8_0, TensorType::F16,
+                                         f->find_tensor("output.weight")->shape[1]));
+  for (const auto& s : d.spans) EXPECT_NE(s.data(), f->find_tensor("token_embd.weight")->data);
+}
+
+TEST(DecodeWeights, BitnetIsTiedAndCountsTheSubNorms) {
+  const auto path = testing::synth_model("bitnet", TensorType::I2_S, "tiny");
+  ASSERT_FALSE(path.empty());
+  auto f = gguf::File::open(path);
+  ASSERT_TRUE(f.ok()) << f.error().message;
+  const auto d = bench::decode_weights(*f);
+  EXPECT_EQ(d.bytes, from_list(*f).all);
+  // I2_S tensors carry a 32-byte scale trailer that tensor_bytes accounts for.
+  EXPECT_EQ(d.bytes, expected_from_shape("tiny", true, TensorType::I2_S, TensorType::F16,
+                                         f->find_tensor("token_embd.weight")->shape[1]));
+}
+
+// xor of little-endian 64-bit words, byte by byte (independent of bench's word loop).
+uint64_t xor_bytes(const std::vector<uint8_t>& v) {
+  uint64_t s = 0;
+  for (size_t i = 0; i < v.size(); ++i) s ^= uint64_t(v[i]) << (8 * (i % 8));
+  return s;
+}
+
+TEST(ReadOnce, EveryByteIsReadWhateverTheThreadCount) {
+  // Sizes around the 1 MiB piece size, odd tails, an empty span, a tiny one.
+  std::vector<std::vector<uint8_t>> bufs;
+  uint64_t seed = 12345;
+  for (size_t n : {size_t(3), size_t(0), size_t(1) << 20, (size_t(1) << 20) + 13, size_t(3) * (1 << 20) + 7,
+                   size_t(100), size_t(4097)}) {
+    std::vector<uint8_t> b(n);
+    for (auto& x : b) x = uint8_t((seed = seed * 6364136223846793005ull + 1442695040888963407ull) >> 56);
+    bufs.push_back(std::move(b));
+  }
+  uint64_t expect = 0, total = 0;
+  std::vector<std::span<const uint8_t>> spans;
+  for (const auto& b : bufs) {
+    expect ^= xor_bytes(b);
+    total += b.size();
+    spans.emplace_back(b.data(), b.size());
+  }
+  for (int threads : {1, 2, 3, 5}) {
+    uint64_t sum = ~expect;
+    const double gb_s = bench::read_once(spans, threads, &sum);
+    EXPECT_EQ(sum, expect) << threads << " threads";
+    EXPECT_GT(gb_s, 0.0);
+  }
+  // One flipped bit anywhere changes the checksum (the read is not skipped).
+  bufs[4][size_t(2) << 20] ^= 0x10;
+  uint64_t sum = 0;
+  bench::read_once(spans, 2, &sum);
+  EXPECT_NE(sum, expect);
+}
+
+TEST(CeilingJson, FractionIsDecodeOverTheCeiling) {
+  bench::Ceiling c;
+  c.bytes_per_token = 500'000'000;
+  c.threads = 2;
+  c.read_gb_s = {8.0, 10.0, 9.0};  // best 10 GB/s -> 20 tok/s
+  EXPECT_DOUBLE_EQ(c.best_read_gb_s(), 10.0);
+  EXPECT_DOUBLE_EQ(c.tok_s(), 20.0);
+
+  bench::BenchOptions o;
+  o.threads = 2;
+  bench::EngineRuns trit{"trit", {100.0}, {14.0, 15.0, 16.0}, {}, "", c};
+  bench::EngineRuns ref{"llama.cpp", {90.0}, {12.0}, {}, "", c};
+  const auto jt = bench::bench_json(o, trit, bench::model_json("m.gguf"), 1.0);
+  const auto jr = bench::bench_json(o, ref, bench::model_json("m.gguf"), 1.0);
+  ASSERT_TRUE(jt.contains("ceiling")) << jt.dump(2);
+  ASSERT_TRUE(jr.contains("ceiling")) << jr.dump(2);
+  EXPECT_EQ(jt["schema"], "trit.bench/1");
+  EXPECT_EQ(jt["ceiling"]["bytes_per_token"].get<uint64_t>(), 500'000'000u);
+  EXPECT_DOUBLE_EQ(jt["ceiling"]["read_gb_s"].get<double>(), 10.0);
+  EXPECT_EQ(jt["ceiling"]["read_gb_s_passes"].size(), 3u);
+  EXPECT_EQ(jt["ceiling"]["threads"], 2);
+  EXPECT_DOUBLE_EQ(jt["ceiling"]["tg_tok_s_ceiling"].get<double>(), 20.0);
+  EXPECT_DOUBLE_EQ(jt["ceiling"]["tg_fraction_of_ceiling"].get<double>(), 15.0 / 20.0);
+  EXPECT_DOUBLE_EQ(jr["ceiling"]["tg_tok_s_ceiling"].get<double>(), 20.0);
+  EXPECT_DOUBLE_EQ(jr["ceiling"]["tg_fraction_of_ceiling"].get<double>(), 12.0 / 20.0);
+
+  trit.ceiling.reset();
+  EXPECT_FALSE(bench::bench_json(o, trit, bench::model_json("m.gguf"), 1.0).contains("ceiling"));
+}
+
+struct Ran {
+  int rc;
+  std::string out;
+};
+Ran sh(const std::string& cmd) {
+  Ran r{-1, ""};
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return r;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  const int status = pclose(p);
+  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+class CeilingCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    trit_ = std::string(TRIT_BINARY_DIR) + "/trit";
+    if (!fs::exists(trit_)) GTEST_SKIP() << trit_ << " not built";
+    model_ = testing::synth_model("llama", TensorType::TQ2_0, "tiny", 7, TensorType::F16, /*untied=*/true);
+    ASSERT_FALSE(model_.empty());
+  }
+  std::string bench(const std::string& args) const {
+    return trit_ + " bench -m " + model_ + " -p 8 -n 8 -r 2 -t 2 " + args;
+  }
+  std::string trit_, model_;
+};
+
+TEST_F(CeilingCli, JsonHasTheCeilingAndTheFraction) {
+  const Ran r = sh(bench("--json 2>/dev/null"));
+  ASSERT_EQ(r.rc, 0);
+  const auto j = nlohmann::json::parse(r.out, nullptr, false);
+  ASSERT_TRUE(j.is_object()) << r.out;
+  ASSERT_TRUE(j.contains("ceiling")) << j.dump(2);
+  const auto& c = j["ceiling"];
+  auto f = gguf::File::open(model_);
+  ASSERT_TRUE(f.ok());
+  const auto l = from_list(*f);
+  EXPECT_EQ(c["bytes_per_token"].get<uint64_t>(), l.all - l.token_embd);
+  EXPECT_EQ(c["threads"], 2);
+  EXPECT_EQ(c["read_gb_s_passes"].size(), 3u);
+  const double bw = c["read_gb_s"].get<double>();
+  EXPECT_GT(bw, 0.0);
+  EXPECT_NEAR(c["tg_tok_s_ceiling"].get<double>(), bw * 1e9 / double(l.all - l.token_embd),
+              1e-9 * c["tg_tok_s_ceiling"].get<double>());
+  EXPECT_NEAR(c["tg_fraction_of_ceiling"].get<double>(),
+              j["tg"]["tok_s_median"].get<double>() / c["tg_tok_s_ceiling"].get<double>(), 1e-9);
+}
+
+TEST_F(CeilingCli, TextLineAndNoCeilingFlag) {
+  const Ran text = sh(bench("2>&1 >/dev/null"));
+  ASSERT_EQ(text.rc, 0);
+  EXPECT_THAT(text.out, HasSubstr("ceiling    t=2  read "));
+  EXPECT_THAT(text.out, HasSubstr("MB/token -> "));
+  EXPECT_THAT(text.out, HasSubstr(" trit "));
+
+  const Ran off = sh(bench("--no-ceiling 2>&1 >/dev/null"));
+  ASSERT_EQ(off.rc, 0);
+  EXPECT_THAT(off.out, Not(HasSubstr("ceiling")));
+  const Ran off_json = sh(bench("--no-ceiling --json 2>/dev/null"));
+  ASSERT_EQ(off_json.rc, 0);
+  const auto j = nlohmann::json::parse(off_json.out, nullptr, false);
+  ASSERT_TRUE(j.is_object()) << off_json.out;
+  EXPECT_FALSE(j.contains("ceiling"));
+  EXPECT_TRUE(j.contains("tg"));
+}
+
+}  // namespace
+}  // namespace trit
