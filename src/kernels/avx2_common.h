@@ -7,6 +7,11 @@
 #include <cstdint>
 
 namespace trit::avx2 {
+// Internal linkage on purpose: these inline functions are compiled into files with different ISA
+// flags (AVX2, AVX-512); shared weak symbols would let the linker keep an AVX-512 copy for the
+// AVX2 callers.
+namespace {
+
 
 // Sum of the 8 int32 lanes.
 inline int32_t hsum_i32(__m256i v) {
@@ -57,4 +62,5 @@ inline __m256i dot_u8_i8(__m256i u, __m256i s) {
   return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1));
 }
 
+}  // namespace
 }  // namespace trit::avx2

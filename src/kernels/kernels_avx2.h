@@ -12,6 +12,8 @@ namespace trit::avx2 {
 void quantize_q8_K(const float* x, uint8_t* out, int64_t n);
 void quantize_q8_0(const float* x, uint8_t* out, int64_t n);
 void quantize_f16(const float* x, uint8_t* out, int64_t n);
+// F16 rounding, stored widened to F32 (4 bytes per value): the F16 matmul's activation format.
+void quantize_f16_f32(const float* x, uint8_t* out, int64_t n);
 void quantize_i8_s(const float* x, uint8_t* out, int64_t n);
 
 void matmul_rows_tq2_q8k(const MatmulArgs& a, int64_t r0, int64_t r1);

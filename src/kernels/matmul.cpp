@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "kernels/kernels_avx2.h"
 #include "kernels/kernels_scalar.h"
+#include "kernels/kernels_vnni.h"
 #include "kernels/matmul_variants.h"
 #include "quant/formats.h"
 #include "quant/i2_s.h"
@@ -24,14 +25,17 @@ namespace {
 constexpr std::array kTq2 = {
     MatmulVariant{"matmul_tq2_q8k_ref", Isa::kScalar, scalar::quantize_q8_K, scalar::matmul_rows_vec_dot},
     MatmulVariant{"matmul_tq2_q8k_avx2", Isa::kAvx2, avx2::quantize_q8_K, avx2::matmul_rows_tq2_q8k},
+    MatmulVariant{"matmul_tq2_q8k_vnni", Isa::kAvx512Vnni, avx2::quantize_q8_K, vnni::matmul_rows_tq2_q8k},
 };
 constexpr std::array kTq1 = {
     MatmulVariant{"matmul_tq1_q8k_ref", Isa::kScalar, scalar::quantize_q8_K, scalar::matmul_rows_vec_dot},
     MatmulVariant{"matmul_tq1_q8k_avx2", Isa::kAvx2, avx2::quantize_q8_K, avx2::matmul_rows_tq1_q8k},
+    MatmulVariant{"matmul_tq1_q8k_vnni", Isa::kAvx512Vnni, avx2::quantize_q8_K, vnni::matmul_rows_tq1_q8k},
 };
 constexpr std::array kI2s = {
     MatmulVariant{"matmul_i2s_i8_ref", Isa::kScalar, scalar::quantize_i8_s, scalar::matmul_rows_i2_s},
     MatmulVariant{"matmul_i2s_i8_avx2", Isa::kAvx2, avx2::quantize_i8_s, avx2::matmul_rows_i2s_i8},
+    MatmulVariant{"matmul_i2s_i8_vnni", Isa::kAvx512Vnni, avx2::quantize_i8_s, vnni::matmul_rows_i2s_i8},
 };
 constexpr std::array kQ8_0 = {
     MatmulVariant{"matmul_q8_0_q8_0_ref", Isa::kScalar, scalar::quantize_q8_0, scalar::matmul_rows_vec_dot},
@@ -43,25 +47,28 @@ constexpr std::array kQ4_0 = {
 };
 constexpr std::array kF16 = {
     MatmulVariant{"matmul_f16_f16_ref", Isa::kScalar, scalar::quantize_f16, scalar::matmul_rows_vec_dot},
-    MatmulVariant{"matmul_f16_f16_avx2", Isa::kAvx2, avx2::quantize_f16, avx2::matmul_rows_f16_f16},
+    MatmulVariant{"matmul_f16_f16_avx2", Isa::kAvx2, avx2::quantize_f16_f32, avx2::matmul_rows_f16_f16, 4},
 };
-// Q6_K's reference keeps 8 float lanes indexed by element % 8, which the pairwise AVX2 integer
-// dot cannot reproduce exactly; only the Q8_K quantization is vectorized for it so far.
+// Q6_K on AVX2: exact int32 lanes by element % 8 and the reference's lane-wise float epilogue
+// (kernels/matmul_q6k_avx2.cpp), so it equals quant/'s vec_dot bit for bit.
 constexpr std::array kQ6K = {
     MatmulVariant{"matmul_q6_k_q8k_ref", Isa::kScalar, scalar::quantize_q8_K, scalar::matmul_rows_vec_dot},
-    MatmulVariant{"matmul_q6_k_q8k_avx2q", Isa::kAvx2, avx2::quantize_q8_K, scalar::matmul_rows_vec_dot},
+    MatmulVariant{"matmul_q6_k_q8k_avx2", Isa::kAvx2, avx2::quantize_q8_K, avx2::matmul_rows_q6_k_q8k},
 };
 // Types without a dedicated kernel still go through the reference vec_dot.
 constexpr std::array kGeneric = {
     MatmulVariant{"matmul_vec_dot_ref", Isa::kScalar, nullptr, scalar::matmul_rows_vec_dot},
 };
 
-bool force_scalar() {
-  static const bool forced = [] {
+// TRIT_ISA caps the ISA dispatch may use: "scalar", "avx2" (no AVX-512 kernels), unset: the best.
+Isa isa_cap() {
+  static const Isa cap = [] {
     const char* e = std::getenv("TRIT_ISA");
-    return e != nullptr && std::strcmp(e, "scalar") == 0;
+    if (e != nullptr && std::strcmp(e, "scalar") == 0) return Isa::kScalar;
+    if (e != nullptr && std::strcmp(e, "avx2") == 0) return Isa::kAvx2;
+    return Isa::kAvx512Vnni;
   }();
-  return forced;
+  return cap;
 }
 
 // Quantizes with the type's reference quantizer (for kGeneric, whose rows have none).
@@ -86,8 +93,11 @@ struct KernelSet {
       if (pick != nullptr)
         TRIT_LOG_DEBUG("kernels: %s -> %s", std::string(f.name).c_str(), std::string(pick->name).c_str());
     }
-    TRIT_LOG_DEBUG("kernels: isa %s (cpu: %s)%s", isa_supported(Isa::kAvx2) ? "avx2" : "scalar",
-                   cpu_features_string().c_str(), force_scalar() ? " [TRIT_ISA=scalar]" : "");
+    const Isa best = isa_supported(Isa::kAvx512Vnni) ? Isa::kAvx512Vnni
+                     : isa_supported(Isa::kAvx2)      ? Isa::kAvx2
+                                                      : Isa::kScalar;
+    TRIT_LOG_DEBUG("kernels: isa %s (cpu: %s)%s", std::string(isa_name(best)).c_str(), cpu_features_string().c_str(),
+                   std::getenv("TRIT_ISA") != nullptr ? " [TRIT_ISA set]" : "");
   }
 };
 
@@ -98,15 +108,27 @@ const KernelSet& kernel_set() {
 
 }  // namespace
 
-std::string_view isa_name(Isa isa) { return isa == Isa::kAvx2 ? "avx2" : "scalar"; }
-
-bool isa_available(Isa isa) {
-  if (isa == Isa::kScalar) return true;
-  const auto& f = cpu_features();
-  return f.avx2 && f.fma && f.f16c;
+std::string_view isa_name(Isa isa) {
+  switch (isa) {
+    case Isa::kScalar: return "scalar";
+    case Isa::kAvx2: return "avx2";
+    case Isa::kAvx512Vnni: return "avx512vnni";
+  }
+  return "?";
 }
 
-bool isa_supported(Isa isa) { return isa == Isa::kScalar || (!force_scalar() && isa_available(isa)); }
+bool isa_available(Isa isa) {
+  const auto& f = cpu_features();
+  const bool avx2 = f.avx2 && f.fma && f.f16c;
+  switch (isa) {
+    case Isa::kScalar: return true;
+    case Isa::kAvx2: return avx2;
+    case Isa::kAvx512Vnni: return avx2 && f.avx512f && f.avx512bw && f.avx512vl && f.avx512vnni;
+  }
+  return false;
+}
+
+bool isa_supported(Isa isa) { return int(isa) <= int(isa_cap()) && isa_available(isa); }
 
 int64_t act_row_bytes(TensorType type, int64_t cols) {
   if (type == TensorType::I2_S) return int64_t(sizeof(I8ActHeader)) + cols;
@@ -115,6 +137,10 @@ int64_t act_row_bytes(TensorType type, int64_t cols) {
   const auto* act = quant::format_traits(traits->vec_dot_type);
   TRIT_ASSERT(act);
   return cols / act->block_size * act->type_size;
+}
+
+int64_t act_row_bytes(const MatmulVariant& v, TensorType type, int64_t cols) {
+  return v.act_value_bytes > 0 ? cols * v.act_value_bytes : act_row_bytes(type, cols);
 }
 
 std::span<const MatmulVariant> matmul_variants(TensorType type) {
@@ -142,7 +168,7 @@ const MatmulVariant* chosen_matmul_variant(TensorType type) {
 
 void matmul_with(const MatmulVariant& v, const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
                  ThreadPool& pool) {
-  const int64_t stride = act_row_bytes(w.type, w.cols);
+  const int64_t stride = act_row_bytes(v, w.type, w.cols);
   // 64-byte aligned rows of quantized tokens, reused across calls on this thread.
   thread_local std::vector<uint8_t> buf;
   const int64_t padded = (stride + 63) / 64 * 64;

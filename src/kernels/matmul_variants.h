@@ -16,9 +16,10 @@
 
 namespace trit {
 
-enum class Isa { kScalar, kAvx2 };
+// In increasing order: dispatch picks the last supported row of a table.
+enum class Isa { kScalar, kAvx2, kAvx512Vnni };
 std::string_view isa_name(Isa isa);
-// Whether this CPU can run `isa`, and whether TRIT_ISA=scalar has not ruled it out.
+// Whether this CPU can run `isa`, and whether TRIT_ISA (scalar | avx2) has not ruled it out.
 bool isa_supported(Isa isa);
 // Whether this CPU can run `isa` at all (ignores TRIT_ISA): tests use this to skip.
 bool isa_available(Isa isa);
@@ -41,6 +42,9 @@ struct MatmulVariant {
   Isa isa;
   QuantizeActFn quantize;
   MatmulRowsFn rows;
+  // Bytes per activation value when the variant's format is not the type's vec_dot format
+  // (F16 AVX2 keeps F16-rounded values as F32: 4); 0: act_row_bytes(type, cols).
+  int act_value_bytes = 0;
 };
 
 // I2_S activations as one byte row (so every type shares the same plumbing): a header with
@@ -52,8 +56,10 @@ struct I8ActHeader {
 };
 static_assert(sizeof(I8ActHeader) == 32);
 
-// Bytes of one quantized token of `cols` values for weight type `type`.
+// Bytes of one quantized token of `cols` values for weight type `type` (the type's vec_dot format).
 int64_t act_row_bytes(TensorType type, int64_t cols);
+// The same for variant `v`.
+int64_t act_row_bytes(const MatmulVariant& v, TensorType type, int64_t cols);
 
 // The variants for a weight type, scalar first; empty when trit has no kernel for the type.
 std::span<const MatmulVariant> matmul_variants(TensorType type);

@@ -88,6 +88,16 @@ void quantize_f16(const float* x, uint8_t* out, int64_t n) {
   for (; i < n; ++i) y[i] = fp32_to_fp16(x[i]);
 }
 
+void quantize_f16_f32(const float* x, uint8_t* out, int64_t n) {
+  auto* y = reinterpret_cast<float*>(out);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m128i h = _mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    _mm256_storeu_ps(y + i, _mm256_cvtph_ps(h));
+  }
+  for (; i < n; ++i) y[i] = fp16_to_fp32(fp32_to_fp16(x[i]));
+}
+
 void quantize_i8_s(const float* x, uint8_t* out, int64_t n) {
   __m256 vmax = _mm256_setzero_ps();
   int64_t i = 0;

@@ -1,0 +1,14 @@
+// AVX-512 VNNI kernels (matmul_ternary_vnni.cpp, 256-bit vpdpbusd): the same MatmulRowsFn
+// contract and bit-identical results as their AVX2 twins in kernels_avx2.h. Call only where
+// isa_available(Isa::kAvx512Vnni).
+#pragma once
+
+#include "kernels/matmul_variants.h"
+
+namespace trit::vnni {
+
+void matmul_rows_tq2_q8k(const MatmulArgs& a, int64_t r0, int64_t r1);
+void matmul_rows_tq1_q8k(const MatmulArgs& a, int64_t r0, int64_t r1);
+void matmul_rows_i2s_i8(const MatmulArgs& a, int64_t r0, int64_t r1);
+
+}  // namespace trit::vnni
