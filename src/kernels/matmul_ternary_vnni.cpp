@@ -166,49 +166,6 @@ void ternary_tile(const MatmulArgs& a, int64_t r0, int64_t r1, int64_t t0, const
   }
 }
 
-// One token (decode): kGemvRows rows at a time share each block's activations, loaded into
-// registers once; the unpack and the dot chains of different rows overlap.
-constexpr int kGemvRows = 4;
-
-template <class Unpack>
-void ternary_gemv(const MatmulArgs& a, int64_t r0, int64_t r1, int64_t t, const Lanes* nbl) {
-  using Block = typename Unpack::Block;
-  const WeightMatrix& w = *a.w;
-  const int64_t nb = w.cols / kQK_K;
-  const auto* y = reinterpret_cast<const Q8KBlock*>(a.xq + t * a.xq_stride);
-  int64_t r = r0;
-  for (; r + kGemvRows <= r1; r += kGemvRows) {
-    const Block* x[kGemvRows];
-    for (int i = 0; i < kGemvRows; ++i) x[i] = reinterpret_cast<const Block*>(w.data + (r + i) * w.row_bytes);
-    __m256 acc[kGemvRows];
-    float sum[kGemvRows] = {};
-    for (auto& v : acc) v = _mm256_setzero_ps();
-    for (int64_t b = 0; b < nb; ++b) {
-      __m512i q[4];
-      for (int j = 0; j < 4; ++j) q[j] = loadu512(y[b].qs + 64 * j);
-      const __m512i init = _mm512_zextsi256_si512(loadu(nbl[b].v));
-      for (int i = 0; i < kGemvRows; ++i) {
-        __m512i c[4];
-        Unpack::codes(x[i][b], c);
-        __m512i s0 = _mm512_dpbusd_epi32(init, c[0], q[0]);
-        __m512i s1 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), c[1], q[1]);
-        s0 = _mm512_dpbusd_epi32(s0, c[2], q[2]);
-        s1 = _mm512_dpbusd_epi32(s1, c[3], q[3]);
-        const __m512i s = _mm512_add_epi32(s0, s1);
-        const __m256i lanes = _mm256_add_epi32(_mm512_castsi512_si256(s), _mm512_extracti64x4_epi64(s, 1));
-        const float d = y[b].d * _cvtsh_ss(x[i][b].d);
-        if constexpr (Unpack::kGgmlLanes)
-          acc[i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(lanes), _mm256_set1_ps(d), acc[i]);
-        else
-          sum[i] += float(avx2::hsum_i32(lanes)) * d;
-      }
-    }
-    for (int i = 0; i < kGemvRows; ++i)
-      a.y[t * w.rows + r + i] = (Unpack::kGgmlLanes ? avx2::hsum_f32(acc[i]) : sum[i]) * w.out_scale;
-  }
-  if (r < r1) ternary_tile<Unpack, 1>(a, r, r1, t, nbl);
-}
-
 template <class Unpack>
 void ternary_rows(const MatmulArgs& a, int64_t r0, int64_t r1) {
   const int64_t nb = a.w->cols / kQK_K;
@@ -226,7 +183,7 @@ void ternary_rows(const MatmulArgs& a, int64_t r0, int64_t r1) {
         ternary_tile<Unpack, 4>(a, rc, rc_end, t, &nbl[size_t((t - tb) * nb)]);
         t += 4;
       }
-      for (; t < tb_end; ++t) ternary_gemv<Unpack>(a, rc, rc_end, t, &nbl[size_t((t - tb) * nb)]);
+      for (; t < tb_end; ++t) ternary_tile<Unpack, 1>(a, rc, rc_end, t, &nbl[size_t((t - tb) * nb)]);
     }
   }
 }
