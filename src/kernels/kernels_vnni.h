@@ -1,4 +1,4 @@
-// AVX-512 VNNI kernels (matmul_ternary_vnni.cpp, 256-bit vpdpbusd): the same MatmulRowsFn
+// AVX-512 VNNI kernels (matmul_ternary_vnni.cpp, matmul_q8_vnni.cpp; vpdpbusd): the same MatmulRowsFn
 // contract and bit-identical results as their AVX2 twins in kernels_avx2.h. Call only where
 // isa_available(Isa::kAvx512Vnni).
 #pragma once
@@ -10,5 +10,7 @@ namespace trit::vnni {
 void matmul_rows_tq2_q8k(const MatmulArgs& a, int64_t r0, int64_t r1);
 void matmul_rows_tq1_q8k(const MatmulArgs& a, int64_t r0, int64_t r1);
 void matmul_rows_i2s_i8(const MatmulArgs& a, int64_t r0, int64_t r1);
+void matmul_rows_q8_0_q8_0(const MatmulArgs& a, int64_t r0, int64_t r1);
+void matmul_rows_q4_0_q8_0(const MatmulArgs& a, int64_t r0, int64_t r1);
 
 }  // namespace trit::vnni

@@ -1,105 +1,19 @@
 // AVX2 matmuls of Q8_0 / Q4_0 weights against Q8_0 activations, and F16 against F16.
 //
-// Q8_0, Q4_0: exact int32 per block of 32 (signed x signed via maddubs(|x|, sign(y, x)): at most
-// 2 * 127 * 128 per pair, no int16 saturation), then the reference's float epilogue in block order
-// (no FMA: -ffp-contract=off), so they equal quant/'s vec_dot bit for bit.
+// Q8_0, Q4_0: q8_tile_avx2.h.
 // F16: float FMA accumulation in 8 lanes x 4 registers instead of the reference's sequential
 // double sum; products of two halves are exact in float, so only the summation order and
 // precision differ (tests/kernels/ kF16DotRelTol).
 #include "kernels/avx2_common.h"
 #include "kernels/kernels_avx2.h"
+#include "kernels/q8_tile_avx2.h"
 #include "quant/q4_0.h"
 #include "quant/q8_0.h"
 
 namespace trit::avx2 {
 namespace {
 
-using quant::Q8_0Block;
-
 constexpr int64_t kRowChunk = 16;
-constexpr int kTokTile = 4;
-
-struct Q8_0Weights {
-  using Block = quant::Q8_0Block;
-  static __m256i values(const Block& b) { return loadu(b.qs); }
-  // ggml_vec_dot_q8_0_q8_0_generic: float(sumi) * (dx * dy)
-  static __m128 scale(__m128 sumi, __m128 dx, __m128 dy) { return _mm_mul_ps(sumi, _mm_mul_ps(dx, dy)); }
-  static float scale1(float sumi, float dx, float dy) { return sumi * (dx * dy); }
-};
-
-struct Q4_0Weights {
-  using Block = quant::Q4_0Block;
-  static __m256i values(const Block& b) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.qs));
-    const __m128i m = _mm_set1_epi8(0x0F);
-    const __m256i q = _mm256_setr_m128i(_mm_and_si128(v, m), _mm_and_si128(_mm_srli_epi16(v, 4), m));
-    return _mm256_sub_epi8(q, _mm256_set1_epi8(8));
-  }
-  // ggml_vec_dot_q4_0_q8_0_generic: float(sumi) * dx * dy, left to right
-  static __m128 scale(__m128 sumi, __m128 dx, __m128 dy) { return _mm_mul_ps(_mm_mul_ps(sumi, dx), dy); }
-  static float scale1(float sumi, float dx, float dy) { return sumi * dx * dy; }
-};
-
-inline __m256i dot_i8(__m256i ax, __m256i x, const Q8_0Block& y) {
-  return _mm256_madd_epi16(_mm256_maddubs_epi16(ax, _mm256_sign_epi8(loadu(y.qs), x)), _mm256_set1_epi16(1));
-}
-
-template <class W>
-void q8_rows(const MatmulArgs& a, int64_t r0, int64_t r1) {
-  using Block = typename W::Block;
-  const WeightMatrix& w = *a.w;
-  const int64_t nb = w.cols / quant::kQK8_0;
-  auto act = [&](int64_t t) { return reinterpret_cast<const Q8_0Block*>(a.xq + t * a.xq_stride); };
-  for (int64_t rc = r0; rc < r1; rc += kRowChunk) {
-    const int64_t rc_end = rc + kRowChunk < r1 ? rc + kRowChunk : r1;
-    int64_t t0 = 0;
-    for (; t0 + kTokTile <= a.n_tokens; t0 += kTokTile) {
-      const Q8_0Block* y[4] = {act(t0), act(t0 + 1), act(t0 + 2), act(t0 + 3)};
-      for (int64_t r = rc; r < rc_end; ++r) {
-        const auto* x = reinterpret_cast<const Block*>(w.data + r * w.row_bytes);
-        __m128 acc = _mm_setzero_ps();
-        for (int64_t b = 0; b < nb; ++b) {
-          const __m256i xv = W::values(x[b]);
-          const __m256i ax = _mm256_sign_epi8(xv, xv);
-          const __m128i sumi = hsum4_i32(dot_i8(ax, xv, y[0][b]), dot_i8(ax, xv, y[1][b]), dot_i8(ax, xv, y[2][b]),
-                                         dot_i8(ax, xv, y[3][b]));
-          const __m128 dy = _mm_setr_ps(_cvtsh_ss(y[0][b].d), _cvtsh_ss(y[1][b].d), _cvtsh_ss(y[2][b].d),
-                                        _cvtsh_ss(y[3][b].d));
-          acc = _mm_add_ps(acc, W::scale(_mm_cvtepi32_ps(sumi), _mm_set1_ps(_cvtsh_ss(x[b].d)), dy));
-        }
-        alignas(16) float out[4];
-        _mm_store_ps(out, _mm_mul_ps(acc, _mm_set1_ps(w.out_scale)));
-        for (int k = 0; k < 4; ++k) a.y[(t0 + k) * w.rows + r] = out[k];
-      }
-    }
-    for (int64_t t = t0; t < a.n_tokens; ++t) {
-      const Q8_0Block* y = act(t);
-      for (int64_t r = rc; r < rc_end; ++r) {
-        const auto* x = reinterpret_cast<const Block*>(w.data + r * w.row_bytes);
-        float sum = 0.0f;
-        int64_t b = 0;
-        // Four blocks per reduction; their float terms are still added in block order.
-        for (; b + 4 <= nb; b += 4) {
-          __m256i s[4];
-          for (int k = 0; k < 4; ++k) {
-            const __m256i xv = W::values(x[b + k]);
-            s[k] = dot_i8(_mm256_sign_epi8(xv, xv), xv, y[b + k]);
-          }
-          alignas(16) int32_t sumi[4];
-          _mm_store_si128(reinterpret_cast<__m128i*>(sumi), hsum4_i32(s[0], s[1], s[2], s[3]));
-          for (int k = 0; k < 4; ++k)
-            sum += W::scale1(float(sumi[k]), _cvtsh_ss(x[b + k].d), _cvtsh_ss(y[b + k].d));
-        }
-        for (; b < nb; ++b) {
-          const __m256i xv = W::values(x[b]);
-          const int32_t sumi = hsum_i32(dot_i8(_mm256_sign_epi8(xv, xv), xv, y[b]));
-          sum += W::scale1(float(sumi), _cvtsh_ss(x[b].d), _cvtsh_ss(y[b].d));
-        }
-        a.y[t * w.rows + r] = sum * w.out_scale;
-      }
-    }
-  }
-}
 
 inline __m256 load_f16(const fp16_t* p) {
   return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
@@ -107,8 +21,8 @@ inline __m256 load_f16(const fp16_t* p) {
 
 }  // namespace
 
-void matmul_rows_q8_0_q8_0(const MatmulArgs& a, int64_t r0, int64_t r1) { q8_rows<Q8_0Weights>(a, r0, r1); }
-void matmul_rows_q4_0_q8_0(const MatmulArgs& a, int64_t r0, int64_t r1) { q8_rows<Q4_0Weights>(a, r0, r1); }
+void matmul_rows_q8_0_q8_0(const MatmulArgs& a, int64_t r0, int64_t r1) { q8_rows<Q8_0Weights, false>(a, r0, r1); }
+void matmul_rows_q4_0_q8_0(const MatmulArgs& a, int64_t r0, int64_t r1) { q8_rows<Q4_0Weights, false>(a, r0, r1); }
 
 float dot_f16(const fp16_t* a, const fp16_t* b, int64_t n) {
   __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
@@ -146,17 +60,21 @@ struct F16Acc {
 };
 
 // Rows x[0..R) against tokens y[0..T): each weight load serves T tokens.
+// `ahead`: a row to prefetch (prefetch_bytes), one cache line per 32 weights consumed.
 template <int R, int T>
-void f16_tile(const fp16_t* const* x, const float* const* y, int64_t n, float* out, int64_t out_stride, float scale) {
+void f16_tile(const fp16_t* const* x, const float* const* y, int64_t n, float* out, int64_t out_stride, float scale,
+              const fp16_t* ahead = nullptr) {
   F16Acc acc[R][T];
   int64_t i = 0;
-  for (; i + 32 <= n; i += 32)
+  for (; i + 32 <= n; i += 32) {
+    if (ahead != nullptr) _mm_prefetch(reinterpret_cast<const char*>(ahead + i), _MM_HINT_T0);
     for (int k = 0; k < 4; ++k)
       for (int r = 0; r < R; ++r) {
         const __m256 xv = load_f16(x[r] + i + 8 * k);
         for (int t = 0; t < T; ++t)
           acc[r][t].p[k] = _mm256_fmadd_ps(xv, _mm256_loadu_ps(y[t] + i + 8 * k), acc[r][t].p[k]);
       }
+  }
   for (; i + 8 <= n; i += 8)
     for (int r = 0; r < R; ++r) {
       const __m256 xv = load_f16(x[r] + i);
@@ -190,7 +108,7 @@ void matmul_rows_f16_f16(const MatmulArgs& a, int64_t r0, int64_t r1) {
       int64_t r = rc;
       for (; r < rc_end; ++r) {
         const fp16_t* x[1] = {row(r)};
-        f16_tile<1, 1>(x, y, n, a.y + t * w.rows + r, w.rows, w.out_scale);
+        f16_tile<1, 1>(x, y, n, a.y + t * w.rows + r, w.rows, w.out_scale, r + 2 < w.rows ? row(r + 2) : nullptr);
       }
     }
   }

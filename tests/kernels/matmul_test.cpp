@@ -13,16 +13,16 @@
 namespace trit {
 namespace {
 
-// Integer kernels (ternary, Q8_0, Q4_0, and Q6_K which reuses the reference dot) compute each
-// block's int32 exactly and then the reference's float epilogue in the same order without FMA:
-// they must match bit for bit.
+// Integer kernels (TQ1_0, I2_S, Q6_K) compute each block's int32 exactly and then the reference's
+// float epilogue in the same order without FMA: they must match bit for bit.
 constexpr float kExactTol = 0.0f;
 // F16 x F16: products are exact in float, but the AVX2 kernel sums them in float across 32 lanes
 // while the reference sums sequentially in double. With n <= 1024 terms the float summation error
 // is below n * 2^-24 * sum|terms| ~ 6e-5 * sum|terms|; 1e-4 leaves margin and still catches any
 // wrong element (one element is ~1/n of sum|terms|, i.e. >= 1e-3 here).
 constexpr double kF16DotRelTol = 1e-4;
-// TQ2_0 on AVX2 reproduces llama.cpp's x86 epilogue (kernels/matmul_ternary_avx2.cpp ggml_lane_fma):
+// TQ2_0, Q8_0 and Q4_0 SIMD kernels reproduce llama.cpp's x86 epilogue (matmul_ternary_avx2.cpp
+// ggml_lane_fma, matmul_q8_avx2.cpp q8_tile), for Q8_0/Q4_0 with nb = cols / 32 blocks:
 // 8 float lanes, fused multiply-add per block, then a tree sum, where the reference rounds
 // float(sumi) * d once per block. The integer part is still exact; the float part differs by a few
 // roundings of 2^-24 relative over at most nb + 3 steps: 1e-5 of sum|terms| bounds it with margin
@@ -40,7 +40,9 @@ constexpr Case kCases[] = {
 };
 
 float tolerance_for(TensorType type, const WeightMatrix& w, const float* x, int64_t row, Isa isa = Isa::kAvx2) {
-  const bool lanes = type == TensorType::TQ2_0 && isa != Isa::kScalar;
+  // TQ2_0, Q8_0, Q4_0 SIMD kernels use ggml's 8-lane FMA epilogue.
+  const bool lanes =
+      (type == TensorType::TQ2_0 || type == TensorType::Q8_0 || type == TensorType::Q4_0) && isa != Isa::kScalar;
   if (type != TensorType::F16 && !lanes) return kExactTol;
   const double rel = lanes ? kLaneEpilogueRelTol : kF16DotRelTol;
   std::vector<float> wr(size_t(w.cols));
