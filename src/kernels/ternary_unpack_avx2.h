@@ -34,16 +34,24 @@ struct UnpackTq2 {
   }
 };
 
-// Trit of each byte for per-16-bit-lane multipliers m (3^k for both bytes of the lane):
-// t = (uint8_t)(v * 3^k), trit = (t * 3) >> 8, computed as a high 16-bit product
-// ((t << 8) * 3 >> 16 for odd bytes, t * 768 >> 16 for even ones).
-inline __m256i trits(__m256i v, __m256i m) {
-  const __m256i lo_mask = _mm256_set1_epi16(0x00FF);
-  const __m256i even = _mm256_and_si256(_mm256_mullo_epi16(v, m), lo_mask);
-  const __m256i odd = _mm256_mullo_epi16(_mm256_andnot_si256(lo_mask, v), m);  // x_hi * 3^k in the high byte
-  const __m256i te = _mm256_mulhi_epu16(even, _mm256_set1_epi16(768));
-  const __m256i to = _mm256_mulhi_epu16(_mm256_andnot_si256(lo_mask, odd), _mm256_set1_epi16(3));
-  return _mm256_or_si256(te, _mm256_slli_epi16(to, 8));
+// TQ1_0 trit extraction without multiplies. With t = (uint8_t)(q * 3^k), trit k of byte q is
+// (t * 3) >> 8 = [t >= 86] + [t >= 171]. The bytes are kept as u = t ^ 0x80 (t biased into signed
+// order) so that signed compares give those two tests; the bias survives multiplication by 3:
+// 3 * (t + 128) = 3t + 384 = 3t + 128 (mod 256), so u_k = 3^k * u_0 (mod 256) for every k.
+
+// 3 * u per byte (mod 256).
+inline __m256i times3(__m256i u) { return _mm256_add_epi8(_mm256_add_epi8(u, u), u); }
+
+// 9 * u per byte (mod 256): u + (u << 3), the 16-bit shift's carries between bytes masked off.
+inline __m256i times9(__m256i u) {
+  return _mm256_add_epi8(u, _mm256_and_si256(_mm256_slli_epi16(u, 3), _mm256_set1_epi8(int8_t(0xF8))));
+}
+
+// Code 0, 1, 2 of each biased byte u = t ^ 0x80: [t > 85] + [t > 170] as 0 - mask - mask, with
+// th85 / th170 = 85 ^ 0x80 / 170 ^ 0x80 in every byte (see UnpackTq1::codes).
+inline __m256i trits(__m256i u, __m256i th85, __m256i th170) {
+  return _mm256_sub_epi8(_mm256_sub_epi8(_mm256_setzero_si256(), _mm256_cmpgt_epi8(u, th85)),
+                         _mm256_cmpgt_epi8(u, th170));
 }
 
 // 256 codes of one TQ1_0 block in element order (layout in quant/tq1_0.h).
@@ -51,20 +59,37 @@ struct UnpackTq1 {
   using Block = quant::TQ1_0Block;
   static constexpr bool kGgmlLanes = false;  // ggml's TQ1_0 AVX2 lanes hold other element sets
   static void codes(const Block& b, __m256i c[8]) {
-    const __m256i v = loadu(b.qs);  // elements 32k + m, k = 0..4
-    static constexpr int16_t kPow[5] = {1, 3, 9, 27, 81};
-    for (int k = 0; k < 5; ++k) c[k] = trits(v, _mm256_set1_epi16(kPow[k]));
-    // qs[32..47]: element 160 + 16k + m; both halves hold the 16 bytes, trits k and k+1.
+    const __m256i bias = _mm256_set1_epi8(int8_t(0x80));
+    __m256i th85 = _mm256_set1_epi8(int8_t(85 ^ 0x80)), th170 = _mm256_set1_epi8(int8_t(170 ^ 0x80));
+    // Opaque to the optimizer: GCC 12 otherwise turns one of the two compares into vpminsb + vpcmpeqb.
+    __asm__("" : "+x"(th85), "+x"(th170));
+    const auto trits = [&](__m256i x) { return avx2::trits(x, th85, th170); };
+    // qs[0..31]: element 32k + m is trit k of byte m, k = 0..4.
+    __m256i u = _mm256_xor_si256(loadu(b.qs), bias);
+    c[0] = trits(u);
+    for (int k = 1; k < 5; ++k) {
+      u = times3(u);
+      c[k] = trits(u);
+    }
+    // qs[32..47]: element 160 + 16k + m; both halves hold the 16 bytes, times 1 | 3 for trits 0 | 1,
+    // then times 9 for trits 2 | 3.
     const __m128i q16 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.qs + 32));
-    const __m256i v16 = _mm256_broadcastsi128_si256(q16);
-    c[5] = trits(v16, _mm256_setr_epi16(1, 1, 1, 1, 1, 1, 1, 1, 3, 3, 3, 3, 3, 3, 3, 3));
-    c[6] = trits(v16, _mm256_setr_epi16(9, 9, 9, 9, 9, 9, 9, 9, 27, 27, 27, 27, 27, 27, 27, 27));
-    // elements 224..239 (trit 4 of qs[32..47]) then 240..255: byte 4k+j is trit k of qh[j].
+    const __m256i w = _mm256_xor_si256(_mm256_broadcastsi128_si256(q16), bias);
+    const __m256i w01 = _mm256_blend_epi32(w, times3(w), 0xF0);
+    c[5] = trits(w01);
+    c[6] = trits(times9(w01));
+    // Elements 224..239 (trit 4 of qs[32..47]) then 240..255: byte 4k+j is trit k of qh[j]. Per-byte
+    // multipliers 81 | 1, 3, 9, 27 (one per 4 bytes) from two 16-bit multiplies: the low byte of
+    // each 16-bit product is exact, so even bytes come from v * m, odd ones from (v & 0xFF00) * m.
     uint32_t qh;
     std::memcpy(&qh, b.qh, 4);
-    const __m128i h = _mm_set1_epi32(int(qh));
-    const __m256i v7 = _mm256_inserti128_si256(_mm256_castsi128_si256(q16), h, 1);
-    c[7] = trits(v7, _mm256_setr_epi16(81, 81, 81, 81, 81, 81, 81, 81, 1, 1, 3, 3, 9, 9, 27, 27));
+    const __m256i v7 = _mm256_xor_si256(
+        _mm256_inserti128_si256(_mm256_castsi128_si256(q16), _mm_set1_epi32(int(qh)), 1), bias);
+    const __m256i m7 = _mm256_setr_epi16(81, 81, 81, 81, 81, 81, 81, 81, 1, 1, 3, 3, 9, 9, 27, 27);
+    const __m256i hi_bytes = _mm256_set1_epi16(int16_t(0xFF00));
+    const __m256i even = _mm256_mullo_epi16(v7, m7);
+    const __m256i odd = _mm256_mullo_epi16(_mm256_and_si256(v7, hi_bytes), m7);
+    c[7] = trits(_mm256_blendv_epi8(even, odd, hi_bytes));
   }
 };
 
