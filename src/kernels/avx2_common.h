@@ -46,14 +46,6 @@ inline float hmax_f32(__m256 v) {
 
 inline __m256 abs_ps(__m256 x) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x); }
 
-// Asks for `bytes` at p to be brought into the caches ahead of use. Decode reads each weight row
-// once from DRAM, and rows are a few KB, so the hardware prefetchers, which stop at 4 KB page
-// boundaries, start every row cold: the kernels prefetch the row after next while computing.
-inline void prefetch_bytes(const void* p, int64_t bytes) {
-  const char* c = static_cast<const char*>(p);
-  for (int64_t off = 0; off < bytes; off += 64) _mm_prefetch(c + off, _MM_HINT_T0);
-}
-
 inline __m256i loadu(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
 
 // Four int32x8 (elements 0-7, 8-15, 16-23, 24-31) to 32 int8 in element order, saturating.

@@ -8,8 +8,6 @@
 namespace trit::vnni {
 
 void matmul_rows_tq2_q8k(const MatmulArgs& a, int64_t r0, int64_t r1);
-void matmul_rows_tq1_q8k(const MatmulArgs& a, int64_t r0, int64_t r1);
-void matmul_rows_i2s_i8(const MatmulArgs& a, int64_t r0, int64_t r1);
 void matmul_rows_q8_0_q8_0(const MatmulArgs& a, int64_t r0, int64_t r1);
 void matmul_rows_q4_0_q8_0(const MatmulArgs& a, int64_t r0, int64_t r1);
 

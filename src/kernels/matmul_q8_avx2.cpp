@@ -60,14 +60,11 @@ struct F16Acc {
 };
 
 // Rows x[0..R) against tokens y[0..T): each weight load serves T tokens.
-// `ahead`: a row to prefetch (prefetch_bytes), one cache line per 32 weights consumed.
 template <int R, int T>
-void f16_tile(const fp16_t* const* x, const float* const* y, int64_t n, float* out, int64_t out_stride, float scale,
-              const fp16_t* ahead = nullptr) {
+void f16_tile(const fp16_t* const* x, const float* const* y, int64_t n, float* out, int64_t out_stride, float scale) {
   F16Acc acc[R][T];
   int64_t i = 0;
   for (; i + 32 <= n; i += 32) {
-    if (ahead != nullptr) _mm_prefetch(reinterpret_cast<const char*>(ahead + i), _MM_HINT_T0);
     for (int k = 0; k < 4; ++k)
       for (int r = 0; r < R; ++r) {
         const __m256 xv = load_f16(x[r] + i + 8 * k);
@@ -108,7 +105,7 @@ void matmul_rows_f16_f16(const MatmulArgs& a, int64_t r0, int64_t r1) {
       int64_t r = rc;
       for (; r < rc_end; ++r) {
         const fp16_t* x[1] = {row(r)};
-        f16_tile<1, 1>(x, y, n, a.y + t * w.rows + r, w.rows, w.out_scale, r + 2 < w.rows ? row(r + 2) : nullptr);
+        f16_tile<1, 1>(x, y, n, a.y + t * w.rows + r, w.rows, w.out_scale);
       }
     }
   }

@@ -1,5 +1,4 @@
-// AVX-512 VNNI ternary matmuls (avx512f/bw/vl/vnni), for TQ2_0 / TQ1_0 against Q8_K and I2_S
-// against per-token int8.
+// AVX-512 VNNI TQ2_0 x Q8_K matmul for prompts (avx512f/bw/vl/vnni).
 //
 // Same arithmetic as matmul_ternary_avx2.cpp, fewer instructions: weights are unpacked 64 codes per
 // 512-bit register (a 32-byte group broadcast to both halves, each half shifted or multiplied its
@@ -8,7 +7,7 @@
 // groups of 4 into 16 int32 lanes in one instruction, where AVX2 needs maddubs + add + madd per 32.
 // Folding the two 256-bit halves gives exactly the AVX2 kernel's 8 lanes (lane k: bytes 4k..4k+3
 // of every 32-byte group), so the integer dots are the same exact int32 values and the float
-// epilogues are the AVX2 kernels' own, in the same order: these variants equal the AVX2 ones bit
+// epilogue is the AVX2 kernel's own, in the same order: this variant equals the AVX2 one bit
 // for bit (tests/kernels/ checks it), hence TQ2_0 still equals llama.cpp's output.
 //
 // Blocking: tokens are taken kTokBlock at a time (their activations stay in L2) and, inside that,
@@ -23,9 +22,9 @@
 #include <cstring>
 #include <vector>
 
+#include "kernels/kernels_avx2.h"
 #include "kernels/kernels_vnni.h"
 #include "kernels/ternary_unpack_avx2.h"
-#include "quant/i2_s.h"
 #include "quant/q8_k.h"
 
 namespace trit::vnni {
@@ -59,39 +58,6 @@ struct UnpackTq2 {
       z[2 * g] = _mm512_and_si512(_mm512_srlv_epi16(v, sh0), mask);
       z[2 * g + 1] = _mm512_and_si512(_mm512_srlv_epi16(v, sh1), mask);
     }
-  }
-};
-
-// avx2::trits on 512 bits: the trit of each byte for per-16-bit-lane multipliers m (3^k).
-inline __m512i trits(__m512i v, __m512i m) {
-  const __m512i lo_mask = _mm512_set1_epi16(0x00FF);
-  const __m512i even = _mm512_and_si512(_mm512_mullo_epi16(v, m), lo_mask);
-  const __m512i odd = _mm512_mullo_epi16(_mm512_andnot_si512(lo_mask, v), m);
-  const __m512i te = _mm512_mulhi_epu16(even, _mm512_set1_epi16(768));
-  const __m512i to = _mm512_mulhi_epu16(_mm512_andnot_si512(lo_mask, odd), _mm512_set1_epi16(3));
-  return _mm512_or_si512(te, _mm512_slli_epi16(to, 8));
-}
-
-// TQ1_0 (layout in quant/tq1_0.h): qs[0..31] holds elements 32k + m (trit k), qs[32..47] elements
-// 160 + 16k + m, qh byte j elements 240 + 4k + j. z[i] holds elements 64i .. 64i + 63.
-struct UnpackTq1 {
-  using Block = quant::TQ1_0Block;
-  static constexpr bool kGgmlLanes = false;
-  static void codes(const Block& b, __m512i z[4]) {
-    const __m512i v = _mm512_broadcast_i64x4(loadu(b.qs));
-    const __m128i w = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.qs + 32));
-    uint32_t qh;
-    std::memcpy(&qh, b.qh, 4);
-    const __m512i ww = _mm512_broadcast_i32x4(w);
-    const __m512i v2 = _mm512_inserti64x4(v, _mm512_castsi512_si256(ww), 1);  // [v | w w]
-    const __m512i v3 = _mm512_inserti32x4(ww, _mm_set1_epi32(int(qh)), 3);     // [w w | w qh]
-    z[0] = trits(v, halves16(1, 3));
-    z[1] = trits(v, halves16(9, 27));
-    z[2] = trits(v2, _mm512_inserti64x4(_mm512_set1_epi16(81), _mm256_setr_epi16(1, 1, 1, 1, 1, 1, 1, 1, 3, 3, 3,
-                                                                                     3, 3, 3, 3, 3), 1));
-    z[3] = trits(v3, _mm512_setr_epi32(0x00090009, 0x00090009, 0x00090009, 0x00090009, 0x001B001B, 0x001B001B,
-                                       0x001B001B, 0x001B001B, 0x00510051, 0x00510051, 0x00510051, 0x00510051,
-                                       0x00010001, 0x00030003, 0x00090009, 0x001B001B));
   }
 };
 
@@ -135,34 +101,19 @@ void ternary_tile(const MatmulArgs& a, int64_t r0, int64_t r1, int64_t t0, const
   for (int k = 0; k < T; ++k) y[k] = reinterpret_cast<const Q8KBlock*>(a.xq + (t0 + k) * a.xq_stride);
   for (int64_t r = r0; r < r1; ++r) {
     const auto* x = reinterpret_cast<const Block*>(w.data + r * w.row_bytes);
-    if constexpr (Unpack::kGgmlLanes) {
-      // The AVX2 kernel's ggml_lane_fma epilogue: 8 float lanes per token, one FMA per block.
-      __m256 acc[T];
-      for (int k = 0; k < T; ++k) acc[k] = _mm256_setzero_ps();
-      for (int64_t b = 0; b < nb; ++b) {
-        __m512i c[4];
-        Unpack::codes(x[b], c);
-        const float dx = _cvtsh_ss(x[b].d);
-        for (int k = 0; k < T; ++k) {
-          const __m256i lanes = block_dot<T>(c, y[k][b].qs, loadu(nbl[k * nb + b].v));
-          acc[k] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(lanes), _mm256_set1_ps(y[k][b].d * dx), acc[k]);
-        }
+    // The AVX2 kernel's ggml_lane_fma epilogue: 8 float lanes per token, one FMA per block.
+    __m256 acc[T];
+    for (int k = 0; k < T; ++k) acc[k] = _mm256_setzero_ps();
+    for (int64_t b = 0; b < nb; ++b) {
+      __m512i c[4];
+      Unpack::codes(x[b], c);
+      const float dx = _cvtsh_ss(x[b].d);
+      for (int k = 0; k < T; ++k) {
+        const __m256i lanes = block_dot<T>(c, y[k][b].qs, loadu(nbl[k * nb + b].v));
+        acc[k] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(lanes), _mm256_set1_ps(y[k][b].d * dx), acc[k]);
       }
-      for (int k = 0; k < T; ++k) a.y[(t0 + k) * w.rows + r] = avx2::hsum_f32(acc[k]) * w.out_scale;
-    } else {
-      // The scalar reference's epilogue: sum += float(sumi) * (dy * dx) per block, in block order.
-      float sum[T] = {};
-      for (int64_t b = 0; b < nb; ++b) {
-        __m512i c[4];
-        Unpack::codes(x[b], c);
-        const float dx = _cvtsh_ss(x[b].d);
-        for (int k = 0; k < T; ++k) {
-          const int32_t sumi = avx2::hsum_i32(block_dot<T>(c, y[k][b].qs, loadu(nbl[k * nb + b].v)));
-          sum[k] += float(sumi) * (y[k][b].d * dx);
-        }
-      }
-      for (int k = 0; k < T; ++k) a.y[(t0 + k) * w.rows + r] = sum[k] * w.out_scale;
     }
+    for (int k = 0; k < T; ++k) a.y[(t0 + k) * w.rows + r] = avx2::hsum_f32(acc[k]) * w.out_scale;
   }
 }
 
@@ -188,65 +139,13 @@ void ternary_rows(const MatmulArgs& a, int64_t r0, int64_t r1) {
   }
 }
 
-// I2_S: the raw dot sum(code * q) is one exact int32 per row and token (no per-block scale), so
-// each token keeps one int32x8 accumulator over the whole row.
-template <int T>
-void i2s_tile(const MatmulArgs& a, int64_t r0, int64_t r1, int64_t t0) {
-  const WeightMatrix& w = *a.w;
-  const int64_t nb = w.cols / quant::kQK_I2_S;
-  const int8_t* q[T];
-  I8ActHeader h[T];
-  for (int k = 0; k < T; ++k) {
-    const uint8_t* p = a.xq + (t0 + k) * a.xq_stride;
-    std::memcpy(&h[k], p, sizeof(I8ActHeader));
-    q[k] = reinterpret_cast<const int8_t*>(p + sizeof(I8ActHeader));
-  }
-  // Byte m of a 32-byte block holds elements m, m+32, m+64, m+96 at bits 7-6, 5-4, 3-2, 1-0: the
-  // block broadcast and shifted by 6|4 and 2|0 gives elements 0..63 and 64..127 in order.
-  const __m512i mask = _mm512_set1_epi8(3);
-  const __m512i sh0 = halves16(6, 4), sh1 = halves16(2, 0);
-  constexpr int kChains = T >= 4 ? 1 : 2;  // independent accumulators per token
-  for (int64_t r = r0; r < r1; ++r) {
-    const uint8_t* row = w.data + r * w.row_bytes;
-    __m512i acc[T][kChains];
-    for (auto& t : acc)
-      for (auto& c : t) c = _mm512_setzero_si512();
-    for (int64_t b = 0; b < nb; ++b) {
-      const __m512i v = _mm512_broadcast_i64x4(loadu(row + 32 * b));
-      const __m512i c0 = _mm512_and_si512(_mm512_srlv_epi16(v, sh0), mask);
-      const __m512i c1 = _mm512_and_si512(_mm512_srlv_epi16(v, sh1), mask);
-      for (int k = 0; k < T; ++k) {
-        acc[k][0] = _mm512_dpbusd_epi32(acc[k][0], c0, loadu512(q[k] + 128 * b));
-        acc[k][kChains - 1] = _mm512_dpbusd_epi32(acc[k][kChains - 1], c1, loadu512(q[k] + 128 * b + 64));
-      }
-    }
-    for (int k = 0; k < T; ++k) {
-      const __m512i s = kChains == 1 ? acc[k][0] : _mm512_add_epi32(acc[k][0], acc[k][kChains - 1]);
-      a.y[(t0 + k) * w.rows + r] =
-          quant::i2_s_epilogue(_mm512_reduce_add_epi32(s), h[k].sum, h[k].scale, w.tensor_scale) * w.out_scale;
-    }
-  }
-}
-
 }  // namespace
 
-void matmul_rows_tq2_q8k(const MatmulArgs& a, int64_t r0, int64_t r1) { ternary_rows<UnpackTq2>(a, r0, r1); }
-void matmul_rows_tq1_q8k(const MatmulArgs& a, int64_t r0, int64_t r1) { ternary_rows<UnpackTq1>(a, r0, r1); }
-
-void matmul_rows_i2s_i8(const MatmulArgs& a, int64_t r0, int64_t r1) {
-  for (int64_t tb = 0; tb < a.n_tokens; tb += kTokBlock) {
-    const int64_t tb_end = std::min(a.n_tokens, tb + kTokBlock);
-    for (int64_t rc = r0; rc < r1; rc += kRowChunk) {
-      const int64_t rc_end = std::min(r1, rc + kRowChunk);
-      int64_t t = tb;
-      for (; t + kTile <= tb_end; t += kTile) i2s_tile<kTile>(a, rc, rc_end, t);
-      if (t + 4 <= tb_end) {
-        i2s_tile<4>(a, rc, rc_end, t);
-        t += 4;
-      }
-      for (; t < tb_end; ++t) i2s_tile<1>(a, rc, rc_end, t);
-    }
-  }
+void matmul_rows_tq2_q8k(const MatmulArgs& a, int64_t r0, int64_t r1) {
+  // A single token (decode) runs the AVX2 kernel: with one token the unpack is not shared, and the
+  // 512-bit version measured slower on DRAM-resident weights (2B4T decode, Zen 4). Same results.
+  if (a.n_tokens < 4) return avx2::matmul_rows_tq2_q8k(a, r0, r1);
+  ternary_rows<UnpackTq2>(a, r0, r1);
 }
 
 }  // namespace trit::vnni

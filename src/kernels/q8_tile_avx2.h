@@ -83,11 +83,7 @@ void q8_tile(const MatmulArgs& a, int64_t r0, int64_t r1, int64_t t0, const ActB
     __m256 even[T], odd[T];
     for (int k = 0; k < T; ++k) even[k] = odd[k] = _mm256_setzero_ps();
     // Blocks two at a time so that both chains stay in registers.
-    // Decode streams each row once: prefetch the row after next (avx2_common.h prefetch_bytes).
-    const Block* ahead = T == 1 && r + 2 < w.rows ? reinterpret_cast<const Block*>(w.data + (r + 2) * w.row_bytes)
-                                                  : nullptr;
     auto block = [&](int64_t b, __m256* chain) {
-      if (ahead != nullptr) _mm_prefetch(reinterpret_cast<const char*>(ahead + b), _MM_HINT_T0);
       const __m256i xv = W::values(x[b]);
       // Q8_0: |x| as the unsigned operand and y takes x's sign; Q4_0: the nibbles as they are.
       const __m256i ux = W::kOffset != 0 ? xv : _mm256_sign_epi8(xv, xv);
