@@ -123,6 +123,23 @@ inline __m256i i2s_block_dot(const __m256i c[4], const int8_t* q) {
 }  // namespace
 
 void matmul_rows_tq2_q8k(const MatmulArgs& a, int64_t r0, int64_t r1) { ternary_rows<UnpackTq2>(a, r0, r1); }
+
+void repack_tq1_0_as_tq2_0(const uint8_t* src, uint8_t* dst, int64_t n_blocks) {
+  const auto* in = reinterpret_cast<const quant::TQ1_0Block*>(src);
+  auto* out = reinterpret_cast<quant::TQ2_0Block*>(dst);
+  for (int64_t b = 0; b < n_blocks; ++b) {
+    __m256i c[8];  // codes 0..2 of elements 32k..32k+31
+    UnpackTq1::codes(in[b], c);
+    for (int g = 0; g < 2; ++g) {
+      // Codes fit 2 bits, so 16-bit shifts cannot carry into the neighbouring byte.
+      const __m256i v = _mm256_or_si256(
+          _mm256_or_si256(c[4 * g], _mm256_slli_epi16(c[4 * g + 1], 2)),
+          _mm256_or_si256(_mm256_slli_epi16(c[4 * g + 2], 4), _mm256_slli_epi16(c[4 * g + 3], 6)));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out[b].qs + 32 * g), v);
+    }
+    out[b].d = in[b].d;
+  }
+}
 void matmul_rows_tq1_q8k(const MatmulArgs& a, int64_t r0, int64_t r1) { ternary_rows<UnpackTq1>(a, r0, r1); }
 
 void matmul_rows_i2s_i8(const MatmulArgs& a, int64_t r0, int64_t r1) {

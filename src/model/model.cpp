@@ -1,6 +1,9 @@
 // Loading: GGUF -> HParams -> bound weights. The forward pass lives in session.cpp.
 #include "model/model.h"
 
+#include <cstdlib>
+#include <string_view>
+
 #include "model/model_impl.h"
 
 #include "kernels/ggml_order.h"
@@ -51,7 +54,9 @@ Result<std::unique_ptr<Model>> Model::load(const std::string& path, const ModelO
   if (!file) return file.error();
   auto hp = read_hparams(*file);
   if (!hp) return hp.error();
-  auto weights = bind_weights(*file, *hp);
+  const char* env = std::getenv("TRIT_REPACK");
+  const bool repack = opts.repack_tq1 && !(env != nullptr && std::string_view(env) == "0");
+  auto weights = bind_weights(*file, *hp, repack);
   if (!weights) return weights.error();
   if (opts.n_ctx < 0) return make_error("context size must be positive, got " + std::to_string(opts.n_ctx));
   auto model = std::unique_ptr<Model>(new Model(std::move(*file), std::move(*hp), opts));

@@ -4,9 +4,14 @@
 #include <cstring>
 #include <string>
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include "core/fp16.h"
+#include "kernels/repack.h"
 #include "quant/formats.h"
 #include "quant/i2_s.h"
+#include "quant/q8_k.h"
 
 namespace trit {
 namespace {
@@ -95,9 +100,31 @@ struct Binder {
   }
 };
 
+// Drops this process's mapping of the whole pages inside [p, p + n) (read-only file pages: a later
+// read faults them back in from the page cache, so this cannot lose data).
+void release_pages(const uint8_t* p, size_t n) {
+  const auto page = uintptr_t(sysconf(_SC_PAGESIZE));
+  const uintptr_t begin = (reinterpret_cast<uintptr_t>(p) + page - 1) / page * page;
+  const uintptr_t end = (reinterpret_cast<uintptr_t>(p) + n) / page * page;
+  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+}
+
+void repack_tq1(ModelWeights& w, WeightMatrix& m) {
+  if (m.type != TensorType::TQ1_0 || m.cols % quant::kQK_K != 0) return;
+  const int64_t blocks_per_row = m.cols / quant::kQK_K;
+  std::vector<uint8_t> buf(size_t(tq2_0_bytes(blocks_per_row * m.rows)));
+  repack_tq1_0_as_tq2_0(m.data, buf.data(), blocks_per_row * m.rows);
+  release_pages(m.data, m.row_bytes * size_t(m.rows));
+  m.type = TensorType::TQ2_0;
+  m.data = buf.data();
+  m.row_bytes = size_t(tq2_0_bytes(blocks_per_row));
+  w.repacked_bytes += int64_t(buf.size());
+  w.owned_bytes.push_back(std::move(buf));
+}
+
 }  // namespace
 
-Result<ModelWeights> bind_weights(const gguf::File& file, const HParams& hp) {
+Result<ModelWeights> bind_weights(const gguf::File& file, const HParams& hp, bool repack) {
   ModelWeights w;
   w.owned.reserve(2 * hp.n_layer + 8);  // pointers into `owned` must stay valid
   Binder b{file, w};
@@ -147,6 +174,8 @@ Result<ModelWeights> bind_weights(const gguf::File& file, const HParams& hp) {
     TRIT_BIND(ffn_down, b.matrix(p + "ffn_down.weight", F, E));
     TRIT_BIND(ffn_sub_norm, b.norm(p + "ffn_sub_norm.weight", F, bitnet));
 #undef TRIT_BIND
+    if (repack)
+      for (WeightMatrix* m : {&L.wq, &L.wk, &L.wv, &L.wo, &L.ffn_gate, &L.ffn_up, &L.ffn_down}) repack_tq1(w, *m);
     w.layers.push_back(L);
   }
   return w;

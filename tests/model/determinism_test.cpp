@@ -116,5 +116,29 @@ INSTANTIATE_TEST_SUITE_P(
       return n;
     });
 
+// TQ1_0 layer matrices are rewritten as TQ2_0 at load (kernels/repack.h): the same codes and
+// scales, so the logits agree with the unrepacked model within the TQ2_0 kernel's float epilogue
+// (8 FMA lanes instead of one rounding per block), and a model that is wrong anywhere fails.
+TEST(Repack, Tq1ModelMatchesUnrepacked) {
+  const std::string path = testing::synth_model("bitnet", TensorType::TQ1_0);
+  ASSERT_FALSE(path.empty());
+  auto logits = [&](bool repack) {
+    auto m = Model::load(path, {.n_ctx = 32, .n_threads = 2, .repack_tq1 = repack});
+    EXPECT_TRUE(m.ok());
+    Session s(**m);
+    std::vector<float> out;
+    EXPECT_TRUE(s.eval(kPrompt, &out, true).ok());
+    return out;
+  };
+  const auto plain = logits(false), repacked = logits(true);
+  ASSERT_EQ(plain.size(), repacked.size());
+  double max_abs = 0, max_diff = 0;
+  for (size_t i = 0; i < plain.size(); ++i) {
+    max_abs = std::max(max_abs, std::fabs(double(plain[i])));
+    max_diff = std::max(max_diff, std::fabs(double(plain[i]) - double(repacked[i])));
+  }
+  EXPECT_LE(max_diff, 1e-3 * max_abs) << "max |diff| " << max_diff << " of max |logit| " << max_abs;
+}
+
 }  // namespace
 }  // namespace trit
