@@ -10,9 +10,10 @@
 // epilogue is the AVX2 kernel's own, in the same order: this variant equals the AVX2 one bit
 // for bit (tests/kernels/ checks it), hence TQ2_0 still equals llama.cpp's output.
 //
-// Blocking: tokens are taken kTokBlock at a time (their activations stay in L2) and, inside that,
-// kTile tokens share each unpacked weight block (8 accumulators; AVX-512 gives 32 vector registers,
-// so codes, accumulators and temporaries all stay in registers).
+// Blocking: tokens are taken kTokBlock at a time (their activations stay in L2); inside that,
+// pairs of rows x kTile tokens share each unpacked weight block and each activation load (12
+// accumulators; AVX-512 gives 32 vector registers, so codes, accumulators and temporaries all stay
+// in registers).
 // GCC 12's avx512fintrin.h seeds masked builtins with _mm512_undefined_*(), which
 // -W(maybe-)uninitialized reports inside the intrinsics themselves (a known false positive).
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -36,7 +37,7 @@ using quant::Q8KBlock;
 
 constexpr int64_t kRowChunk = 16;   // rows that visit one token block before the next rows
 constexpr int64_t kTokBlock = 64;   // tokens whose activations are reused by every row chunk
-constexpr int kTile = 8;            // tokens per weight unpack
+constexpr int kTile = 6;            // tokens per weight unpack (two rows x 6 tokens: 12 accumulators)
 
 inline __m512i loadu512(const void* p) { return _mm512_loadu_si512(p); }
 
@@ -117,6 +118,49 @@ void ternary_tile(const MatmulArgs& a, int64_t r0, int64_t r1, int64_t t0, const
   }
 }
 
+// Two rows x T tokens: each activation load feeds both rows' vpdpbusd (with one row per tile the
+// 64-byte activation loads, not the dot products, set the pace). Per (row, token) the same
+// operations in the same order as ternary_tile, so the same bits.
+template <class Unpack, int T>
+void ternary_tile_2rows(const MatmulArgs& a, int64_t r0, int64_t r1, int64_t t0, const Lanes* nbl) {
+  using Block = typename Unpack::Block;
+  const WeightMatrix& w = *a.w;
+  const int64_t nb = w.cols / kQK_K;
+  const Q8KBlock* y[T];
+  for (int k = 0; k < T; ++k) y[k] = reinterpret_cast<const Q8KBlock*>(a.xq + (t0 + k) * a.xq_stride);
+  int64_t r = r0;
+  for (; r + 2 <= r1; r += 2) {
+    const auto* x0 = reinterpret_cast<const Block*>(w.data + r * w.row_bytes);
+    const auto* x1 = reinterpret_cast<const Block*>(w.data + (r + 1) * w.row_bytes);
+    __m256 acc0[T], acc1[T];
+    for (int k = 0; k < T; ++k) acc0[k] = acc1[k] = _mm256_setzero_ps();
+    for (int64_t b = 0; b < nb; ++b) {
+      __m512i c0[4], c1[4];
+      Unpack::codes(x0[b], c0);
+      Unpack::codes(x1[b], c1);
+      const float dx0 = _cvtsh_ss(x0[b].d), dx1 = _cvtsh_ss(x1[b].d);
+      for (int k = 0; k < T; ++k) {
+        const __m512i init = _mm512_zextsi256_si512(loadu(nbl[k * nb + b].v));
+        __m512i s0 = init, s1 = init;
+        for (int j = 0; j < 4; ++j) {
+          const __m512i q = loadu512(y[k][b].qs + 64 * j);
+          s0 = _mm512_dpbusd_epi32(s0, c0[j], q);
+          s1 = _mm512_dpbusd_epi32(s1, c1[j], q);
+        }
+        const __m256i l0 = _mm256_add_epi32(_mm512_castsi512_si256(s0), _mm512_extracti64x4_epi64(s0, 1));
+        const __m256i l1 = _mm256_add_epi32(_mm512_castsi512_si256(s1), _mm512_extracti64x4_epi64(s1, 1));
+        acc0[k] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(l0), _mm256_set1_ps(y[k][b].d * dx0), acc0[k]);
+        acc1[k] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(l1), _mm256_set1_ps(y[k][b].d * dx1), acc1[k]);
+      }
+    }
+    for (int k = 0; k < T; ++k) {
+      a.y[(t0 + k) * w.rows + r] = avx2::hsum_f32(acc0[k]) * w.out_scale;
+      a.y[(t0 + k) * w.rows + r + 1] = avx2::hsum_f32(acc1[k]) * w.out_scale;
+    }
+  }
+  if (r < r1) ternary_tile<Unpack, T>(a, r, r1, t0, nbl);
+}
+
 template <class Unpack>
 void ternary_rows(const MatmulArgs& a, int64_t r0, int64_t r1) {
   const int64_t nb = a.w->cols / kQK_K;
@@ -129,9 +173,9 @@ void ternary_rows(const MatmulArgs& a, int64_t r0, int64_t r1) {
     for (int64_t rc = r0; rc < r1; rc += kRowChunk) {
       const int64_t rc_end = std::min(r1, rc + kRowChunk);
       int64_t t = tb;
-      for (; t + kTile <= tb_end; t += kTile) ternary_tile<Unpack, kTile>(a, rc, rc_end, t, &nbl[size_t((t - tb) * nb)]);
+      for (; t + kTile <= tb_end; t += kTile) ternary_tile_2rows<Unpack, kTile>(a, rc, rc_end, t, &nbl[size_t((t - tb) * nb)]);
       if (t + 4 <= tb_end) {
-        ternary_tile<Unpack, 4>(a, rc, rc_end, t, &nbl[size_t((t - tb) * nb)]);
+        ternary_tile_2rows<Unpack, 4>(a, rc, rc_end, t, &nbl[size_t((t - tb) * nb)]);
         t += 4;
       }
       for (; t < tb_end; ++t) ternary_tile<Unpack, 1>(a, rc, rc_end, t, &nbl[size_t((t - tb) * nb)]);
