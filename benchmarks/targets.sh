@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# The speed table of issue #6, reproduced on this machine: trit against llama.cpp (through the
+# crossval shim, same file, same process, alternating runs) on 2B4T-shaped ternary models and a
+# 1B-class llama model, 1 and 2 threads. Writes one trit.bench/1 JSON per run and a Markdown
+# table (ratios first) to OUT_DIR.
+#
+#   benchmarks/targets.sh [OUT_DIR]        (default: build/targets)
+#
+# Env: TRIT (default build/trit), MODELS_DIR (synth models, default ~/.cache/trit/bench-models),
+# THREADS ("1 2"), PP/TG/REPS (prompt and generated tokens, repetitions; default 512 128 3 as in
+# the issue; the full run takes about an hour on 2 cores, PP=128 TG=32 about 15 minutes).
+# I2_S has no llama.cpp reference: its rows report the bandwidth ceiling only.
+set -euo pipefail
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+out="${1:-$root/build/targets}"
+trit="${TRIT:-$root/build/trit}"
+models="${MODELS_DIR:-$HOME/.cache/trit/bench-models}"
+threads="${THREADS:-1 2}"
+pp="${PP:-512}" tg="${TG:-128}" reps="${REPS:-3}"
+mkdir -p "$out" "$models"
+
+# name arch shape type
+cases=(
+  "2b4t-tq2_0 bitnet 2b4t tq2_0"
+  "2b4t-tq1_0 bitnet 2b4t tq1_0"
+  "2b4t-i2_s bitnet-b1.58 2b4t i2_s"
+  "1b-f16 llama 1b f16"
+  "1b-q8_0 llama 1b q8_0"
+  "1b-q4_0 llama 1b q4_0"
+)
+
+for c in "${cases[@]}"; do
+  read -r name arch shape type <<<"$c"
+  model="$models/$name.gguf"
+  [[ -f "$model" ]] || "$trit" synth --arch "$arch" --shape "$shape" --type "$type" -o "$model" >&2
+  for t in $threads; do
+    ref=(--ref llama)
+    [[ "$type" == i2_s ]] && ref=()
+    echo "== $name t=$t" >&2
+    "$trit" bench -m "$model" -p "$pp" -n "$tg" -t "$t" -r "$reps" "${ref[@]}" --json >"$out/$name-t$t.json"
+  done
+  # Peak RSS of trit alone (a --ref run holds both engines in one process).
+  "$trit" bench -m "$model" -p "$pp" -n "$tg" -t 1 -r 1 --no-ceiling --json >"$out/$name.rss.json"
+done
+
+# The table: ratios first, then absolute tok/s and the decode bandwidth ceiling.
+python3 - "$out" <<'EOF'
+import json, pathlib, sys
+out = pathlib.Path(sys.argv[1])
+rows = ["| model | threads | pp ratio | tg ratio | trit pp tok/s | ref pp tok/s | trit tg tok/s | ref tg tok/s | tg / ceiling (trit / ref) | trit peak RSS - file MB |",
+        "|---|---|---|---|---|---|---|---|---|---|"]
+def rss_over_file(name):
+    r = json.loads((out / f"{name}.rss.json").read_text())
+    return f'{r["rss_peak_mb"] - r["model"]["size_mb"]:.0f}'
+for f in sorted(p for p in out.glob("*-t*.json") if not p.name.endswith(".rss.json")):
+    name = f.stem.rsplit('-t', 1)[0]
+    runs = json.loads(f.read_text())
+    runs = runs if isinstance(runs, list) else [runs]
+    me, ref = runs[0], (runs[1] if len(runs) > 1 else None)
+    pp, tg = me["pp"]["tok_s_median"], me["tg"]["tok_s_median"]
+    c = me.get("ceiling", {})
+    frac = f'{100 * c["tg_fraction_of_ceiling"]:.0f}%' if c else "-"
+    if ref:
+        rp, rt = ref["pp"]["tok_s_median"], ref["tg"]["tok_s_median"]
+        rc = ref.get("ceiling", {})
+        frac += f' / {100 * rc["tg_fraction_of_ceiling"]:.0f}%' if rc else ""
+        rows.append(f"| {name} | {me['threads']} | {pp / rp:.2f}x | {tg / rt:.2f}x | {pp:.1f} | {rp:.1f} | {tg:.1f} | {rt:.1f} | {frac} | {rss_over_file(name)} |")
+    else:
+        rows.append(f"| {name} | {me['threads']} | - | - | {pp:.1f} | - | {tg:.1f} | - | {frac} | {rss_over_file(name)} |")
+table = "\n".join(rows)
+(out / "targets.md").write_text(table + "\n")
+print(table)
+EOF
