@@ -12,6 +12,8 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
+
+#include "shell_command.h"
 #include <vector>
 
 #include "bench/bench.h"
@@ -163,21 +165,8 @@ TEST(CeilingJson, FractionIsDecodeOverTheCeiling) {
   EXPECT_FALSE(bench::bench_json(o, trit, bench::model_json("m.gguf"), 1.0).contains("ceiling"));
 }
 
-struct Ran {
-  int rc;
-  std::string out;
-};
-Ran sh(const std::string& cmd) {
-  Ran r{-1, ""};
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int status = pclose(p);
-  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+using Ran = trit::test::ShellResult;
+Ran sh(const std::string& cmd) { return trit::test::run_shell(cmd); }
 
 class CeilingCli : public ::testing::Test {
  protected:

@@ -9,26 +9,14 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "shell_command.h"
+
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Ran {
-  int rc;
-  std::string out;  // stdout only; stderr is dropped
-};
-
-Ran sh(const std::string& cmd) {
-  Ran r{-1, ""};
-  FILE* p = popen((cmd + " 2>/dev/null").c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int status = pclose(p);
-  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+using Ran = trit::test::ShellResult;
+Ran sh(const std::string& cmd) { return trit::test::run_shell(cmd + " 2>/dev/null"); }
 
 class RunCli : public testing::Test {
  protected:
