@@ -67,12 +67,8 @@ int run(ChatFlags f) {
   if (!loaded) return usage_error(loaded.error().message);
   Model& model = *loaded->model;
   const Tokenizer& tokenizer = *loaded->tokenizer;
-  bool fell_back = false;
-  auto kind = choose_chat_template(tokenizer, f.chat_template, &fell_back);
+  auto kind = chat_template_for(tokenizer, f.chat_template, f.model);
   if (!kind) return usage_error(kind.error().message);
-  if (fell_back)
-    TRIT_LOG_WARN("%s has no chat template trit knows; using the plain 'User: / Assistant:' format "
-                  "(--chat-template to choose)", f.model.c_str());
 
   Session session(model);
   ChatSession chat(session, tokenizer,

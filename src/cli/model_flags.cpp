@@ -33,4 +33,14 @@ Result<LoadedModel> load_model_and_tokenizer(const std::string& path, const Load
   return LoadedModel{.model = std::move(*model), .tokenizer = std::move(*tokenizer)};
 }
 
+Result<ChatTemplateKind> chat_template_for(const Tokenizer& tokenizer, std::string_view name,
+                                           const std::string& model_path) {
+  bool fell_back = false;
+  auto kind = choose_chat_template(tokenizer, name, &fell_back);
+  if (kind && fell_back)
+    TRIT_LOG_WARN("%s has no chat template trit knows; using the plain 'User: / Assistant:' format "
+                  "(--chat-template to choose)", model_path.c_str());
+  return kind;
+}
+
 }  // namespace trit::cli

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "core/result.h"
+#include "generate/chat_session.h"
 #include "model/model.h"
 #include "tokenizer/tokenizer.h"
 
@@ -41,5 +42,10 @@ struct LoadOptions {
 // Parses the compat name, loads the model at `path`, then its tokenizer. Errors: the compat or
 // model message as is; a tokenizer error prefixed with "<path>: ".
 Result<LoadedModel> load_model_and_tokenizer(const std::string& path, const LoadOptions& opts);
+
+// The chat template for --chat-template `name` (generate/chat_session.h choose_chat_template),
+// warning once when the model has no template trit knows and the plain format is used.
+Result<ChatTemplateKind> chat_template_for(const Tokenizer& tokenizer, std::string_view name,
+                                           const std::string& model_path);
 
 }  // namespace trit::cli

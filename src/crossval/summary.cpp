@@ -55,15 +55,21 @@ std::optional<double> get_number(const json& j, std::initializer_list<const char
   return v->get<double>();
 }
 
-Result<json> read_json(const fs::path& path, const char* schema) {
+// The file parsed as JSON, or an error naming it.
+Result<json> parse_json_file(const fs::path& path) {
   std::ifstream in(path);
   if (!in) return make_error(path.string() + ": cannot open");
-  json j;
   try {
-    j = json::parse(in);
+    return json::parse(in);
   } catch (const json::parse_error& e) {
     return make_error(path.string() + ": malformed JSON: " + e.what());
   }
+}
+
+Result<json> read_json(const fs::path& path, const char* schema) {
+  auto parsed = parse_json_file(path);
+  if (!parsed) return parsed.error();
+  json j = std::move(*parsed);
   if (!j.is_object()) return make_error(path.string() + ": expected a JSON object");
   std::string got = get_string(j, {"schema"});
   if (got != schema) {
@@ -339,14 +345,9 @@ Status load_matrix_file(const std::string& dir, const fs::path& path, std::vecto
 }
 
 Status load_perf_file(const std::string& dir, const fs::path& path, std::vector<PerfResult>& out) {
-  std::ifstream in(path);
-  if (!in) return make_error(path.string() + ": cannot open");
-  json j;
-  try {
-    j = json::parse(in);
-  } catch (const json::parse_error& e) {
-    return make_error(path.string() + ": malformed JSON: " + e.what());
-  }
+  auto parsed = parse_json_file(path);
+  if (!parsed) return parsed.error();
+  const json j = std::move(*parsed);
   std::string schema = j.is_object() ? get_string(j, {"schema"}) : std::string();
   if (schema != kPerfSchema) {
     return make_error(path.string() + ": schema is '" + (schema.empty() ? "<missing>" : schema) + "', expected '" +

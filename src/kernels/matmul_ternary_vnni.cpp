@@ -121,6 +121,8 @@ void ternary_tile(const MatmulArgs& a, int64_t r0, int64_t r1, int64_t t0, const
 // Two rows x T tokens: each activation load feeds both rows' vpdpbusd (with one row per tile the
 // 64-byte activation loads, not the dot products, set the pace). Per (row, token) the same
 // operations in the same order as ternary_tile, so the same bits.
+// Kept apart from ternary_tile on purpose: one template over R rows measured 10% slower for
+// prompts (GCC 12; pp128 40 vs 45 tok/s at 1 thread).
 template <class Unpack, int T>
 void ternary_tile_2rows(const MatmulArgs& a, int64_t r0, int64_t r1, int64_t t0, const Lanes* nbl) {
   using Block = typename Unpack::Block;

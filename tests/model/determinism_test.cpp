@@ -108,13 +108,7 @@ INSTANTIATE_TEST_SUITE_P(
                       WeightCase{"bitnet", TensorType::TQ2_0, Compat::kLlamaCpp},
                       WeightCase{"bitnet-b1.58", TensorType::I2_S, Compat::kNative},
                       WeightCase{"bitnet-b1.58", TensorType::I2_S, Compat::kBitnetCpp}),
-    [](const auto& test_info) {
-      std::string n = std::string(test_info.param.arch) + "_" + std::string(tensor_type_name(test_info.param.type)) + "_" +
-                      std::string(compat_name(test_info.param.compat));
-      for (auto& ch : n)
-        if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
-      return n;
-    });
+    [](const auto& p) { return testing::case_name(p); });
 
 // TQ1_0 layer matrices are rewritten as TQ2_0 at load (kernels/repack.h): the same codes and
 // scales, so the logits agree with the unrepacked model within the TQ2_0 kernel's float epilogue

@@ -80,13 +80,7 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"bitnet", TensorType::TQ2_0, Compat::kLlamaCpp},
                       Case{"bitnet-b1.58", TensorType::I2_S, Compat::kNative},
                       Case{"bitnet-b1.58", TensorType::I2_S, Compat::kBitnetCpp}),
-    [](const auto& test_info) {
-      std::string n = std::string(test_info.param.arch) + "_" + std::string(tensor_type_name(test_info.param.type)) + "_" +
-                      std::string(compat_name(test_info.param.compat));
-      for (auto& ch : n)
-        if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
-      return n;
-    });
+    [](const auto& p) { return testing::case_name(p); });
 
 // Evaluating a prompt in one batch or one token at a time gives bit-identical logits, and so do
 // 1 and 2 threads: no kernel's reduction order depends on batching or threading.

@@ -4,8 +4,10 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <cctype>
 #include <string>
 
+#include "model/model.h"
 #include "synth/synth.h"
 
 namespace trit::testing {
@@ -27,6 +29,16 @@ inline std::string synth_model(const std::string& arch, TensorType type, const s
   o.tied_embeddings = !untied;
   auto r = synth::write_model(o, path);
   return r.ok() ? path : std::string();
+}
+
+// gtest parameter names for cases with arch, type and compat: "bitnet_tq2_0_llama_cpp".
+template <class Info>
+std::string case_name(const Info& info) {
+  std::string n = std::string(info.param.arch) + "_" + std::string(tensor_type_name(info.param.type)) + "_" +
+                  std::string(compat_name(info.param.compat));
+  for (auto& ch : n)
+    if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
+  return n;
 }
 
 }  // namespace trit::testing
