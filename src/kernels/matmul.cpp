@@ -15,6 +15,7 @@
 #include "kernels/kernels_scalar.h"
 #include "kernels/kernels_vnni.h"
 #include "kernels/matmul_variants.h"
+#include "kernels/repack.h"
 #include "quant/formats.h"
 #include "quant/i2_s.h"
 
@@ -42,12 +43,12 @@ constexpr std::array kI2s = {
 constexpr std::array kQ8_0 = {
     MatmulVariant{"matmul_q8_0_q8_0_ref", Isa::kScalar, scalar::quantize_q8_0, scalar::matmul_rows_vec_dot},
     MatmulVariant{"matmul_q8_0_q8_0_avx2", Isa::kAvx2, avx2::quantize_q8_0, avx2::matmul_rows_q8_0_q8_0},
-    MatmulVariant{"matmul_q8_0_q8_0_vnni", Isa::kAvx512Vnni, avx2::quantize_q8_0, vnni::matmul_rows_q8_0_q8_0},
+    MatmulVariant{"matmul_q8_0_q8_0_vnni", Isa::kAvx512Vnni, avx2::quantize_q8_0, vnni::matmul_rows_q8_0_q8_0, 0, true},
 };
 constexpr std::array kQ4_0 = {
     MatmulVariant{"matmul_q4_0_q8_0_ref", Isa::kScalar, scalar::quantize_q8_0, scalar::matmul_rows_vec_dot},
     MatmulVariant{"matmul_q4_0_q8_0_avx2", Isa::kAvx2, avx2::quantize_q8_0, avx2::matmul_rows_q4_0_q8_0},
-    MatmulVariant{"matmul_q4_0_q8_0_vnni", Isa::kAvx512Vnni, avx2::quantize_q8_0, vnni::matmul_rows_q4_0_q8_0},
+    MatmulVariant{"matmul_q4_0_q8_0_vnni", Isa::kAvx512Vnni, avx2::quantize_q8_0, vnni::matmul_rows_q4_0_q8_0, 0, true},
 };
 constexpr std::array kF16 = {
     MatmulVariant{"matmul_f16_f16_ref", Isa::kScalar, scalar::quantize_f16, scalar::matmul_rows_vec_dot},
@@ -172,6 +173,7 @@ const MatmulVariant* chosen_matmul_variant(TensorType type) {
 
 void matmul_with(const MatmulVariant& v, const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
                  ThreadPool& pool) {
+  TRIT_ASSERT(w.interleave == 0 || (v.interleaves && w.interleave == kInterleaveRows));
   const int64_t stride = act_row_bytes(v, w.type, w.cols);
   // 64-byte aligned rows of quantized tokens, reused across calls on this thread.
   thread_local std::vector<uint8_t> buf;

@@ -21,6 +21,9 @@ struct WeightMatrix {
   float tensor_scale = 1.0f;  // I2_S: the per-tensor scale from the trailer
   float out_scale = 1.0f;     // optional `<name>.scale` tensor (mainline bitnet): multiplies y
   size_t row_bytes = 0;       // bytes per stored row
+  // 0: rows as stored in the file; kInterleaveRows (16): Q4_0 / Q8_0 in kernels/repack.h's
+  // 16-row groups, which only the variants with MatmulVariant::interleaves read.
+  int interleave = 0;
 };
 
 // y[t * w.rows + r] = out_scale * dot(W[r], quantize(x[t * w.cols ...])) for t < n_tokens.

@@ -47,6 +47,7 @@ void matmul_ref(const WeightMatrix& w, const float* x, int64_t n_tokens, float* 
 }
 
 void dequantize_weight_row(const WeightMatrix& w, int64_t row, float* out) {
+  TRIT_ASSERT(w.interleave == 0);  // embeddings keep the file's layout
   if (w.type == TensorType::I2_S) {
     quant::dequantize_row_i2_s(w.data + row * w.row_bytes, w.tensor_scale, out, w.cols);
     return;

@@ -4,6 +4,9 @@
 
 #include "kernels/kernels_avx2.h"
 #include "kernels/matmul_variants.h"
+#include "core/assert.h"
+#include "quant/q4_0.h"
+#include "quant/q8_0.h"
 #include "quant/tq1_0.h"
 #include "quant/tq2_0.h"
 
@@ -25,7 +28,42 @@ void repack_scalar(const quant::TQ1_0Block* in, quant::TQ2_0Block* out, int64_t 
   }
 }
 
+// One 32-column block of 16 rows: the scales, then chunks of 4 bytes per row.
+template <class Block, int kChunks>
+void interleave_block(const Block* const* rows, int64_t b, uint8_t* out) {
+  for (int j = 0; j < kInterleaveRows; ++j) std::memcpy(out + 2 * j, &rows[j][b].d, 2);
+  uint8_t* q = out + 2 * kInterleaveRows;
+  for (int c = 0; c < kChunks; ++c)
+    for (int j = 0; j < kInterleaveRows; ++j)
+      for (int i = 0; i < 4; ++i) {
+        const uint8_t v = uint8_t(rows[j][b].qs[4 * c + i]);
+        *q++ = kChunks == 8 ? uint8_t(v ^ 0x80) : v;  // Q8_0 values as unsigned x + 128
+      }
+}
+
+template <class Block, int kChunks>
+void interleave(const uint8_t* src, uint8_t* dst, int64_t rows, int64_t cols) {
+  const int64_t nb = cols / 32, row_bytes = nb * int64_t(sizeof(Block));
+  for (int64_t g = 0; g < rows / kInterleaveRows; ++g) {
+    const Block* r[kInterleaveRows];
+    for (int j = 0; j < kInterleaveRows; ++j)
+      r[j] = reinterpret_cast<const Block*>(src + (g * kInterleaveRows + j) * row_bytes);
+    uint8_t* out = dst + g * kInterleaveRows * row_bytes;
+    for (int64_t b = 0; b < nb; ++b) interleave_block<Block, kChunks>(r, b, out + b * kInterleaveRows * sizeof(Block));
+  }
+}
+
 }  // namespace
+
+bool can_interleave(TensorType type, int64_t rows) {
+  return (type == TensorType::Q4_0 || type == TensorType::Q8_0) && rows > 0 && rows % kInterleaveRows == 0;
+}
+
+void repack_interleaved(TensorType type, const uint8_t* src, uint8_t* dst, int64_t rows, int64_t cols) {
+  TRIT_ASSERT(can_interleave(type, rows) && cols % 32 == 0);
+  if (type == TensorType::Q4_0) interleave<quant::Q4_0Block, 4>(src, dst, rows, cols);
+  else interleave<quant::Q8_0Block, 8>(src, dst, rows, cols);
+}
 
 int64_t tq2_0_bytes(int64_t n_blocks) { return n_blocks * int64_t(sizeof(quant::TQ2_0Block)); }
 

@@ -75,6 +75,8 @@ std::vector<std::string> Model::deviations() const {
   return out;
 }
 
+int64_t Model::repacked_bytes() const { return weights_->repacked_bytes; }
+
 uint64_t Model::n_params() const {
   uint64_t n = 0;
   for (const auto& t : file_.tensors()) n += t.n_elements();

@@ -32,8 +32,10 @@ struct ModelOptions {
   Compat compat = Compat::kNative;
   int n_ctx = 0;      // 0: min(model context, 4096)
   int n_threads = 0;  // 0: all cores
-  // Rewrite TQ1_0 layer matrices as TQ2_0 at load (kernels/repack.h): same values, faster decode,
-  // 22% more weight memory. TRIT_REPACK=0 in the environment turns it off.
+  // Rewrite weights at load (kernels/repack.h), value for value: TQ1_0 layer matrices as TQ2_0
+  // (faster decode, 22% more weight memory), and, where the kernel reads them (AVX-512 VNNI),
+  // Q4_0 / Q8_0 matrices in 16-row groups (same memory). TRIT_REPACK=0 in the environment turns
+  // both off.
   bool repack_tq1 = true;
 };
 
@@ -54,6 +56,8 @@ class Model {
   // ("SiLU instead of relu^2 (llama.cpp's bitnet graph)"); empty for kNative.
   std::vector<std::string> deviations() const;
   uint64_t n_params() const;
+  // Bytes of weights rewritten at load (TQ1_0 as TQ2_0, Q4_0 / Q8_0 in 16-row groups; kernels/repack.h).
+  int64_t repacked_bytes() const;
 
  private:
   Model(gguf::File file, HParams hparams, ModelOptions options)

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "core/fp16.h"
+#include "kernels/matmul_variants.h"
 #include "kernels/repack.h"
 #include "quant/formats.h"
 #include "quant/i2_s.h"
@@ -122,6 +123,20 @@ void repack_tq1(ModelWeights& w, WeightMatrix& m) {
   w.owned_bytes.push_back(std::move(buf));
 }
 
+// Q4_0 / Q8_0 into kernels/repack.h's 16-row groups when this CPU's kernel reads them (AVX-512
+// VNNI): the same bytes, so memory does not grow; the file's pages are released as for TQ1_0.
+void interleave_rows(ModelWeights& w, WeightMatrix& m) {
+  const MatmulVariant* v = chosen_matmul_variant(m.type);
+  if (v == nullptr || !v->interleaves || !can_interleave(m.type, m.rows) || m.interleave != 0) return;
+  std::vector<uint8_t> buf(m.row_bytes * size_t(m.rows));
+  repack_interleaved(m.type, m.data, buf.data(), m.rows, m.cols);
+  release_pages(m.data, buf.size());
+  m.data = buf.data();
+  m.interleave = kInterleaveRows;
+  w.repacked_bytes += int64_t(buf.size());
+  w.owned_bytes.push_back(std::move(buf));
+}
+
 }  // namespace
 
 Result<ModelWeights> bind_weights(const gguf::File& file, const HParams& hp, bool repack) {
@@ -139,11 +154,12 @@ Result<ModelWeights> bind_weights(const gguf::File& file, const HParams& hp, boo
   if (!on) return on.error();
   w.output_norm = *on;
   if (hp.tied_embeddings) {
-    w.output = w.token_embd;
+    w.output = w.token_embd;  // also read row by row for embeddings: keeps the file's layout
   } else {
     auto out = b.matrix("output.weight", E, V);
     if (!out) return out.error();
     w.output = *out;
+    if (repack) interleave_rows(w, w.output);
   }
   if (const auto* rf = file.find_tensor("rope_freqs.weight")) {
     if (rf->shape.size() != 1 || rf->shape[0] != hp.head_dim / 2)
@@ -175,7 +191,10 @@ Result<ModelWeights> bind_weights(const gguf::File& file, const HParams& hp, boo
     TRIT_BIND(ffn_sub_norm, b.norm(p + "ffn_sub_norm.weight", F, bitnet));
 #undef TRIT_BIND
     if (repack)
-      for (WeightMatrix* m : {&L.wq, &L.wk, &L.wv, &L.wo, &L.ffn_gate, &L.ffn_up, &L.ffn_down}) repack_tq1(w, *m);
+      for (WeightMatrix* m : {&L.wq, &L.wk, &L.wv, &L.wo, &L.ffn_gate, &L.ffn_up, &L.ffn_down}) {
+        repack_tq1(w, *m);
+        interleave_rows(w, *m);
+      }
     w.layers.push_back(L);
   }
   return w;

@@ -9,6 +9,7 @@
 #include "kernel_test_util.h"
 #include "kernels/matmul_ref.h"
 #include "kernels/matmul_variants.h"
+#include "kernels/repack.h"
 
 namespace trit {
 namespace {
@@ -120,6 +121,48 @@ TEST_P(MatmulVariants, Avx512VnniEqualsAvx2BitForBit) {
       }
     }
   }
+}
+
+// Variants that read kernels/repack.h's 16-row layout promise the scalar reference's exact bits on
+// it (their float epilogue is the reference's own, once per 16 rows).
+TEST_P(MatmulVariants, InterleavedRowsEqualReferenceBitForBit) {
+  const Case c = GetParam();
+  const MatmulVariant* fast = nullptr;
+  for (const auto& v : matmul_variants(c.type))
+    if (v.interleaves) fast = &v;
+  if (fast == nullptr) GTEST_SKIP() << tensor_type_name(c.type) << " has no variant for 16-row groups";
+  if (!isa_available(fast->isa)) GTEST_SKIP() << "host lacks " << isa_name(fast->isa) << "; " << fast->name << " not tested";
+  const MatmulVariant& ref = matmul_variants(c.type)[0];
+  for (int64_t rows : {16, 48, 80}) {
+    const auto ow = test::random_weights(c.type, rows, c.cols * 3, uint32_t(rows * 7 + c.cols));
+    ASSERT_TRUE(can_interleave(c.type, rows));
+    std::vector<uint8_t> packed(ow.bytes.size());
+    repack_interleaved(c.type, ow.bytes.data(), packed.data(), rows, ow.w.cols);
+    WeightMatrix pw = ow.w;
+    pw.data = packed.data();
+    pw.interleave = kInterleaveRows;
+    // Token counts around the 8- and 4-token tiles.
+    for (int64_t n_tokens : {1, 2, 3, 4, 5, 8, 9, 12, 13, 17}) {
+      const auto x = test::random_floats(n_tokens * ow.w.cols, uint32_t(n_tokens * 17 + rows));
+      for (int threads : {1, 2, 3}) {
+        ThreadPool pool(threads);
+        std::vector<float> want(size_t(n_tokens * rows)), got(want.size(), NAN);
+        matmul_with(ref, ow.w, x.data(), n_tokens, want.data(), pool);
+        matmul_with(*fast, pw, x.data(), n_tokens, got.data(), pool);
+        for (size_t i = 0; i < want.size(); ++i)
+          ASSERT_EQ(std::bit_cast<uint32_t>(got[i]), std::bit_cast<uint32_t>(want[i]))
+              << fast->name << " rows=" << rows << " tokens=" << n_tokens << " threads=" << threads << " i=" << i;
+      }
+    }
+  }
+}
+
+TEST(Repack, InterleaveOnlyWholeGroupsOfQ4AndQ8) {
+  EXPECT_TRUE(can_interleave(TensorType::Q4_0, 32));
+  EXPECT_TRUE(can_interleave(TensorType::Q8_0, 16));
+  EXPECT_FALSE(can_interleave(TensorType::Q8_0, 24));
+  EXPECT_FALSE(can_interleave(TensorType::TQ2_0, 32));
+  EXPECT_FALSE(can_interleave(TensorType::F16, 32));
 }
 
 INSTANTIATE_TEST_SUITE_P(AllTypes, MatmulVariants, ::testing::ValuesIn(kCases),

@@ -1,0 +1,70 @@
+// Q4_0 / Q8_0 matrices are rewritten at load into 16-row groups where this CPU's kernel reads them
+// (AVX-512 VNNI; kernels/repack.h). The interleaved kernels equal the scalar reference bit for bit
+// (tests/kernels/) and the row-major ones follow ggml's 8-lane epilogue: the two differ by float
+// rounding per matmul, which these small random-weight models amplify into ~1% of the largest logit
+// (as with llama.cpp: the lanes' `reorder` profile, src/crossval/profile.cpp). So every position's
+// logits must point the same way (cosine >= 0.9995, the reorder profile's bound); one wrong row or
+// block drops it far below.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "kernels/matmul_variants.h"
+#include "model/model.h"
+#include "model_test_util.h"
+
+namespace trit {
+namespace {
+
+const std::vector<int32_t> kPrompt = {1, 15, 99, 7, 250, 3, 42, 8, 160, 77, 5, 31};
+
+struct Case {
+  TensorType type;
+  bool untied;  // a separate output.weight, which is rewritten too
+};
+
+class Interleave : public ::testing::TestWithParam<Case> {};
+
+TEST_P(Interleave, ModelMatchesRowMajor) {
+  const Case c = GetParam();
+  const MatmulVariant* v = chosen_matmul_variant(c.type);
+  if (v == nullptr || !v->interleaves)
+    GTEST_SKIP() << "this CPU's " << tensor_type_name(c.type) << " kernel reads row-major weights; nothing is rewritten";
+  const std::string path = testing::synth_model("llama", c.type, "tiny", 7, c.type, c.untied);
+  ASSERT_FALSE(path.empty());
+  auto logits = [&](bool repack, int64_t* repacked) {
+    auto m = Model::load(path, {.n_ctx = 32, .n_threads = 2, .repack_tq1 = repack});
+    EXPECT_TRUE(m.ok());
+    *repacked = (*m)->repacked_bytes();
+    Session s(**m);
+    std::vector<float> out;
+    EXPECT_TRUE(s.eval(kPrompt, &out, true).ok());
+    return out;
+  };
+  int64_t plain_bytes = -1, packed_bytes = -1;
+  const auto plain = logits(false, &plain_bytes), packed = logits(true, &packed_bytes);
+  EXPECT_EQ(plain_bytes, 0);
+  EXPECT_GT(packed_bytes, 0) << "no matrix was rewritten";
+  ASSERT_EQ(plain.size(), packed.size());
+  const size_t n_vocab = plain.size() / kPrompt.size();
+  for (size_t pos = 0; pos < kPrompt.size(); ++pos) {
+    double dot = 0, a2 = 0, b2 = 0;
+    for (size_t i = pos * n_vocab; i < (pos + 1) * n_vocab; ++i) {
+      dot += double(plain[i]) * packed[i];
+      a2 += double(plain[i]) * plain[i];
+      b2 += double(packed[i]) * packed[i];
+    }
+    EXPECT_GE(dot / std::sqrt(a2 * b2), 0.9995) << "position " << pos;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Q4Q8, Interleave,
+                         ::testing::Values(Case{TensorType::Q4_0, false}, Case{TensorType::Q8_0, false},
+                                           Case{TensorType::Q4_0, true}),
+                         [](const auto& p) {
+                           return std::string(tensor_type_name(p.param.type)) + (p.param.untied ? "_untied" : "");
+                         });
+
+}  // namespace
+}  // namespace trit
