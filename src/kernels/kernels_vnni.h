@@ -13,6 +13,8 @@ void matmul_rows_q4_0_q8_0(const MatmulArgs& a, int64_t r0, int64_t r1);
 // The same on weights in kernels/repack.h's 16-row layout (r0, r1 multiples of 16), equal to the
 // scalar reference bit for bit (matmul_q8_x16_vnni.cpp); the two above call these for such weights.
 void x16_rows_q8_0_q8_0(const MatmulArgs& a, int64_t r0, int64_t r1);
+// TQ2_0 in the 16-row layout, equal bit for bit to the row-major kernels (matmul_ternary_x16_vnni.cpp).
+void x16_rows_tq2_q8k(const MatmulArgs& a, int64_t r0, int64_t r1);
 void x16_rows_q4_0_q8_0(const MatmulArgs& a, int64_t r0, int64_t r1);
 
 }  // namespace trit::vnni

@@ -26,7 +26,7 @@ namespace {
 constexpr std::array kTq2 = {
     MatmulVariant{"matmul_tq2_q8k_ref", Isa::kScalar, scalar::quantize_q8_K, scalar::matmul_rows_vec_dot},
     MatmulVariant{"matmul_tq2_q8k_avx2", Isa::kAvx2, avx2::quantize_q8_K, avx2::matmul_rows_tq2_q8k},
-    MatmulVariant{"matmul_tq2_q8k_vnni", Isa::kAvx512Vnni, avx2::quantize_q8_K, vnni::matmul_rows_tq2_q8k},
+    MatmulVariant{"matmul_tq2_q8k_vnni", Isa::kAvx512Vnni, avx2::quantize_q8_K, vnni::matmul_rows_tq2_q8k, 0, true},
 };
 // No AVX-512 VNNI row for TQ1_0: its unpack, not the dot, is the cost, and the 512-bit unpack
 // measured slower than the AVX2 one on Zen 4 (28 vs 30.5 GMAC/s for one token).

@@ -53,13 +53,42 @@ void interleave(const uint8_t* src, uint8_t* dst, int64_t rows, int64_t cols) {
   }
 }
 
+// TQ2_0: per group and 256-column block, the 16 scales, then for lane L = 0..7 and half h = 0, 1
+// the 16 rows' qs[32h + 4L .. 32h + 4L + 3].
+void interleave_tq2_0(const uint8_t* src, uint8_t* dst, int64_t rows, int64_t cols) {
+  using quant::TQ2_0Block;
+  const int64_t nb = cols / quant::kQK_K, row_bytes = nb * int64_t(sizeof(TQ2_0Block));
+  for (int64_t g = 0; g < rows / kInterleaveRows; ++g) {
+    const TQ2_0Block* r[kInterleaveRows];
+    for (int j = 0; j < kInterleaveRows; ++j)
+      r[j] = reinterpret_cast<const TQ2_0Block*>(src + (g * kInterleaveRows + j) * row_bytes);
+    uint8_t* out = dst + g * kInterleaveRows * row_bytes;
+    for (int64_t b = 0; b < nb; ++b) {
+      for (int j = 0; j < kInterleaveRows; ++j) std::memcpy(out + 2 * j, &r[j][b].d, 2);
+      uint8_t* q = out + 2 * kInterleaveRows;
+      for (int lane = 0; lane < 8; ++lane)
+        for (int h = 0; h < 2; ++h)
+          for (int j = 0; j < kInterleaveRows; ++j) {
+            std::memcpy(q, r[j][b].qs + 32 * h + 4 * lane, 4);
+            q += 4;
+          }
+      out += kInterleaveRows * sizeof(TQ2_0Block);
+    }
+  }
+}
+
 }  // namespace
 
 bool can_interleave(TensorType type, int64_t rows) {
-  return (type == TensorType::Q4_0 || type == TensorType::Q8_0) && rows > 0 && rows % kInterleaveRows == 0;
+  return (type == TensorType::Q4_0 || type == TensorType::Q8_0 || type == TensorType::TQ2_0) && rows > 0 &&
+         rows % kInterleaveRows == 0;
 }
 
 void repack_interleaved(TensorType type, const uint8_t* src, uint8_t* dst, int64_t rows, int64_t cols) {
+  if (type == TensorType::TQ2_0) {
+    TRIT_ASSERT(can_interleave(type, rows) && cols % quant::kQK_K == 0);
+    return interleave_tq2_0(src, dst, rows, cols);
+  }
   TRIT_ASSERT(can_interleave(type, rows) && cols % 32 == 0);
   if (type == TensorType::Q4_0) interleave<quant::Q4_0Block, 4>(src, dst, rows, cols);
   else interleave<quant::Q8_0Block, 8>(src, dst, rows, cols);

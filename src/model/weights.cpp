@@ -123,16 +123,23 @@ void repack_tq1(ModelWeights& w, WeightMatrix& m) {
   w.owned_bytes.push_back(std::move(buf));
 }
 
-// Q4_0 / Q8_0 into kernels/repack.h's 16-row groups when this CPU's kernel reads them (AVX-512
-// VNNI): the same bytes, so memory does not grow; the file's pages are released as for TQ1_0.
+// Q4_0 / Q8_0 / TQ2_0 into kernels/repack.h's 16-row groups when this CPU's kernel reads them
+// (AVX-512 VNNI): the same bytes, so memory does not grow; the file's pages are released as for
+// TQ1_0.
 void interleave_rows(ModelWeights& w, WeightMatrix& m) {
   const MatmulVariant* v = chosen_matmul_variant(m.type);
   if (v == nullptr || !v->interleaves || !can_interleave(m.type, m.rows) || m.interleave != 0) return;
   std::vector<uint8_t> buf(m.row_bytes * size_t(m.rows));
   repack_interleaved(m.type, m.data, buf.data(), m.rows, m.cols);
+  m.interleave = kInterleaveRows;
+  if (!w.owned_bytes.empty() && w.owned_bytes.back().data() == m.data) {
+    // Already a copy (TQ1_0 rewritten as TQ2_0 just before): replace it rather than keep both.
+    m.data = buf.data();
+    w.owned_bytes.back() = std::move(buf);
+    return;
+  }
   release_pages(m.data, buf.size());
   m.data = buf.data();
-  m.interleave = kInterleaveRows;
   w.repacked_bytes += int64_t(buf.size());
   w.owned_bytes.push_back(std::move(buf));
 }

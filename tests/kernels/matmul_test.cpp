@@ -123,8 +123,9 @@ TEST_P(MatmulVariants, Avx512VnniEqualsAvx2BitForBit) {
   }
 }
 
-// Variants that read kernels/repack.h's 16-row layout promise the scalar reference's exact bits on
-// it (their float epilogue is the reference's own, once per 16 rows).
+// Variants that read kernels/repack.h's 16-row layout promise exact bits on it: Q4_0 / Q8_0 the
+// scalar reference's (their float epilogue is the reference's own, once per 16 rows), TQ2_0 its
+// own row-major kernel's (llama.cpp's 8-lane epilogue, so TQ2_0 keeps llama.cpp parity).
 TEST_P(MatmulVariants, InterleavedRowsEqualReferenceBitForBit) {
   const Case c = GetParam();
   const MatmulVariant* fast = nullptr;
@@ -132,7 +133,7 @@ TEST_P(MatmulVariants, InterleavedRowsEqualReferenceBitForBit) {
     if (v.interleaves) fast = &v;
   if (fast == nullptr) GTEST_SKIP() << tensor_type_name(c.type) << " has no variant for 16-row groups";
   if (!isa_available(fast->isa)) GTEST_SKIP() << "host lacks " << isa_name(fast->isa) << "; " << fast->name << " not tested";
-  const MatmulVariant& ref = matmul_variants(c.type)[0];
+  const MatmulVariant& ref = c.type == TensorType::TQ2_0 ? *fast : matmul_variants(c.type)[0];
   for (int64_t rows : {16, 48, 80}) {
     const auto ow = test::random_weights(c.type, rows, c.cols * 3, uint32_t(rows * 7 + c.cols));
     ASSERT_TRUE(can_interleave(c.type, rows));
@@ -157,11 +158,12 @@ TEST_P(MatmulVariants, InterleavedRowsEqualReferenceBitForBit) {
   }
 }
 
-TEST(Repack, InterleaveOnlyWholeGroupsOfQ4AndQ8) {
+TEST(Repack, InterleaveOnlyWholeGroupsOfQ4Q8AndTq2) {
   EXPECT_TRUE(can_interleave(TensorType::Q4_0, 32));
   EXPECT_TRUE(can_interleave(TensorType::Q8_0, 16));
   EXPECT_FALSE(can_interleave(TensorType::Q8_0, 24));
-  EXPECT_FALSE(can_interleave(TensorType::TQ2_0, 32));
+  EXPECT_TRUE(can_interleave(TensorType::TQ2_0, 32));
+  EXPECT_FALSE(can_interleave(TensorType::TQ1_0, 32));
   EXPECT_FALSE(can_interleave(TensorType::F16, 32));
 }
 

@@ -1,4 +1,4 @@
-// Q4_0 / Q8_0 matrices are rewritten at load into 16-row groups where this CPU's kernel reads them
+// Q4_0 / Q8_0 / TQ2_0 matrices are rewritten at load into 16-row groups where this CPU's kernel reads them
 // (AVX-512 VNNI; kernels/repack.h). The interleaved kernels equal the scalar reference bit for bit
 // (tests/kernels/) and the row-major ones follow ggml's 8-lane epilogue: the two differ by float
 // rounding per matmul, which these small random-weight models amplify into ~1% of the largest logit
@@ -57,6 +57,34 @@ TEST_P(Interleave, ModelMatchesRowMajor) {
     }
     EXPECT_GE(dot / std::sqrt(a2 * b2), 0.9995) << "position " << pos;
   }
+}
+
+// TQ2_0's interleaved kernel keeps the row-major kernels' exact operations (llama.cpp's 8-lane
+// epilogue), so the whole model's logits are the same bits.
+TEST(InterleaveTq2, ModelEqualsRowMajorBitForBit) {
+  const MatmulVariant* v = chosen_matmul_variant(TensorType::TQ2_0);
+  if (v == nullptr || !v->interleaves) GTEST_SKIP() << "this CPU's TQ2_0 kernel reads row-major weights";
+  const std::string path = testing::synth_model("bitnet", TensorType::TQ2_0);
+  ASSERT_FALSE(path.empty());
+  auto logits = [&](bool repack, int64_t* repacked) {
+    auto m = Model::load(path, {.n_ctx = 32, .n_threads = 2, .repack_tq1 = repack});
+    EXPECT_TRUE(m.ok());
+    *repacked = (*m)->repacked_bytes();
+    Session s(**m);
+    std::vector<float> out;
+    EXPECT_TRUE(s.eval(kPrompt, &out, true).ok());
+    // Then one token at a time (decode's tiles).
+    std::vector<float> step;
+    EXPECT_TRUE(s.eval(std::vector<int32_t>{42}, &step).ok());
+    out.insert(out.end(), step.begin(), step.end());
+    return out;
+  };
+  int64_t plain_bytes = -1, packed_bytes = -1;
+  const auto plain = logits(false, &plain_bytes), packed = logits(true, &packed_bytes);
+  EXPECT_EQ(plain_bytes, 0);
+  EXPECT_GT(packed_bytes, 0) << "no matrix was rewritten";
+  ASSERT_EQ(plain.size(), packed.size());
+  for (size_t i = 0; i < plain.size(); ++i) ASSERT_EQ(plain[i], packed[i]) << "logit " << i;
 }
 
 INSTANTIATE_TEST_SUITE_P(Q4Q8, Interleave,

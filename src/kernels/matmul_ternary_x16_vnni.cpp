@@ -1,0 +1,139 @@
+// AVX-512 VNNI TQ2_0 x Q8_K matmul on weights in kernels/repack.h's 16-row layout.
+//
+// The AVX2 kernel (matmul_ternary_avx2.cpp) reproduces llama.cpp's x86 epilogue: per row, token
+// and block, 8 exact int32 lanes (lane L: elements 32c + 4L .. +3 of every 32-element chunk c,
+// minus the activation sum of elements 32L .. 32L + 31), each converted to float and fused-multiply-
+// added with dy * dx into its own float lane, then ggml's hsum of the 8 lanes. Here a 512-bit
+// register holds one such lane for 16 rows: the layout puts lane L's codes of 16 rows side by side,
+// so one vpdpbusd against 4 broadcast activation bytes advances lane L of 16 rows, and the float
+// epilogue (convert, FMA) runs once per 16 rows instead of once per row. The operations per lane
+// are the AVX2 kernel's, in the same order, so the results are equal bit for bit (tests/kernels/),
+// and TQ2_0 still equals llama.cpp's output.
+//
+// Blocking: per block and lane, the 8 code registers of 16 rows serve up to kTile tokens; the
+// float lanes (kTile x 8 registers) live on the stack, in L1. kChunkGroups row groups stay in L2
+// while the token tiles pass.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "kernels/kernels_vnni.h"
+#include "kernels/repack.h"
+#include "quant/q8_k.h"
+#include "quant/tq2_0.h"
+
+namespace trit::vnni {
+namespace {
+
+using quant::kQK_K;
+using quant::Q8KBlock;
+
+constexpr int kTile = 8;
+constexpr int64_t kChunkGroups = 4;
+constexpr int64_t kBlockBytes = kInterleaveRows * int64_t(sizeof(quant::TQ2_0Block));
+
+// Per token and block: lane L starts from -(bsums[2L] + bsums[2L + 1]), as in the AVX2 kernel.
+struct LaneInit {
+  int32_t v[8];
+};
+
+void lane_inits(const Q8KBlock* y, int64_t nb, LaneInit* out) {
+  for (int64_t b = 0; b < nb; ++b)
+    for (int lane = 0; lane < 8; ++lane) out[b].v[lane] = -(int32_t(y[b].bsums[2 * lane]) + y[b].bsums[2 * lane + 1]);
+}
+
+inline int32_t load_i32(const void* p) {
+  int32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+
+// Codes 0..2 of lane L for 16 rows: c[4h + s] pairs with activation bytes 32 (4h + s) + 4L.
+inline void lane_codes(const uint8_t* q, __m512i c[8]) {
+  const __m512i mask = _mm512_set1_epi8(3);
+  for (int h = 0; h < 2; ++h) {
+    const __m512i v = _mm512_loadu_si512(q + 64 * h);
+    c[4 * h] = _mm512_and_si512(v, mask);
+    c[4 * h + 1] = _mm512_and_si512(_mm512_srli_epi16(v, 2), mask);
+    c[4 * h + 2] = _mm512_and_si512(_mm512_srli_epi16(v, 4), mask);
+    c[4 * h + 3] = _mm512_and_si512(_mm512_srli_epi16(v, 6), mask);
+  }
+}
+
+// ggml's hsum_float_8 order per row: ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7)).
+inline __m512 lane_sum(const __m512 l[8]) {
+  const __m512 s0 = _mm512_add_ps(l[0], l[4]), s1 = _mm512_add_ps(l[1], l[5]);
+  const __m512 s2 = _mm512_add_ps(l[2], l[6]), s3 = _mm512_add_ps(l[3], l[7]);
+  return _mm512_add_ps(_mm512_add_ps(s0, s2), _mm512_add_ps(s1, s3));
+}
+
+// Row group g x tokens [t0, t0 + T).
+template <int T>
+void x16_tile(const MatmulArgs& a, int64_t g, int64_t t0, const LaneInit* inits, int64_t nb) {
+  const WeightMatrix& w = *a.w;
+  const uint8_t* base = w.data + g * kInterleaveRows * int64_t(w.row_bytes);
+  const Q8KBlock* y[T];
+  const LaneInit* init[T];
+  for (int k = 0; k < T; ++k) {
+    y[k] = reinterpret_cast<const Q8KBlock*>(a.xq + (t0 + k) * a.xq_stride);
+    init[k] = inits + (t0 + k) * nb;
+  }
+  __m512 acc[T][8];
+  for (int k = 0; k < T; ++k)
+    for (int lane = 0; lane < 8; ++lane) acc[k][lane] = _mm512_setzero_ps();
+  for (int64_t b = 0; b < nb; ++b) {
+    const uint8_t* blk = base + b * kBlockBytes;
+    if constexpr (T == 1)
+      for (int64_t i = 0; i < kBlockBytes; i += 64) _mm_prefetch(reinterpret_cast<const char*>(blk + 4 * kBlockBytes + i), _MM_HINT_T0);
+    const __m512 dx = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk)));
+    __m512 d[T];
+    for (int k = 0; k < T; ++k) d[k] = _mm512_mul_ps(_mm512_set1_ps(y[k][b].d), dx);  // dy * dx
+    for (int lane = 0; lane < 8; ++lane) {
+      __m512i c[8];
+      lane_codes(blk + 2 * kInterleaveRows + 128 * lane, c);
+      for (int k = 0; k < T; ++k) {
+        const int8_t* q = y[k][b].qs + 4 * lane;
+        // Two chains so consecutive vpdpbusd do not wait on each other; integer sums are exact.
+        __m512i s0 = _mm512_set1_epi32(init[k][b].v[lane]), s1 = _mm512_setzero_si512();
+        for (int j = 0; j < 8; j += 2) {
+          s0 = _mm512_dpbusd_epi32(s0, c[j], _mm512_set1_epi32(load_i32(q + 32 * j)));
+          s1 = _mm512_dpbusd_epi32(s1, c[j + 1], _mm512_set1_epi32(load_i32(q + 32 * (j + 1))));
+        }
+        acc[k][lane] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(s0, s1)), d[k], acc[k][lane]);
+      }
+    }
+  }
+  const __m512 out_scale = _mm512_set1_ps(w.out_scale);
+  for (int k = 0; k < T; ++k)
+    _mm512_storeu_ps(a.y + (t0 + k) * w.rows + g * kInterleaveRows, _mm512_mul_ps(lane_sum(acc[k]), out_scale));
+}
+
+}  // namespace
+
+void x16_rows_tq2_q8k(const MatmulArgs& a, int64_t r0, int64_t r1) {
+  const int64_t nb = a.w->cols / kQK_K;
+  thread_local std::vector<LaneInit> inits;
+  inits.resize(size_t(a.n_tokens * nb));
+  for (int64_t t = 0; t < a.n_tokens; ++t)
+    lane_inits(reinterpret_cast<const Q8KBlock*>(a.xq + t * a.xq_stride), nb, &inits[size_t(t * nb)]);
+  const int64_t g0 = r0 / kInterleaveRows, g1 = r1 / kInterleaveRows;
+  for (int64_t gc = g0; gc < g1; gc += kChunkGroups) {
+    const int64_t gc_end = std::min(g1, gc + kChunkGroups);
+    int64_t t = 0;
+    for (; t + kTile <= a.n_tokens; t += kTile)
+      for (int64_t g = gc; g < gc_end; ++g) x16_tile<kTile>(a, g, t, inits.data(), nb);
+    if (t + 4 <= a.n_tokens) {
+      for (int64_t g = gc; g < gc_end; ++g) x16_tile<4>(a, g, t, inits.data(), nb);
+      t += 4;
+    }
+    for (; t < a.n_tokens; ++t)
+      for (int64_t g = gc; g < gc_end; ++g) x16_tile<1>(a, g, t, inits.data(), nb);
+  }
+}
+
+}  // namespace trit::vnni
