@@ -34,11 +34,12 @@ constexpr std::array kTq1 = {
     MatmulVariant{"matmul_tq1_q8k_ref", Isa::kScalar, scalar::quantize_q8_K, scalar::matmul_rows_vec_dot},
     MatmulVariant{"matmul_tq1_q8k_avx2", Isa::kAvx2, avx2::quantize_q8_K, avx2::matmul_rows_tq1_q8k},
 };
-// No AVX-512 VNNI row for I2_S: the 512-bit kernel measured no faster for prompts and much slower
-// for decode than the AVX2 one in whole-model runs (2B4T I2_S, Zen 4: 13.7 vs 18.2 tok/s).
+// I2_S on AVX-512 VNNI reads the 16-row layout only; on row-major weights it runs the AVX2 kernel
+// (a row-major 512-bit kernel measured much slower for decode: 2B4T I2_S, Zen 4, 13.7 vs 18.2 tok/s).
 constexpr std::array kI2s = {
     MatmulVariant{"matmul_i2s_i8_ref", Isa::kScalar, scalar::quantize_i8_s, scalar::matmul_rows_i2_s},
     MatmulVariant{"matmul_i2s_i8_avx2", Isa::kAvx2, avx2::quantize_i8_s, avx2::matmul_rows_i2s_i8},
+    MatmulVariant{"matmul_i2s_i8_vnni", Isa::kAvx512Vnni, avx2::quantize_i8_s, vnni::matmul_rows_i2s_i8, 0, true},
 };
 constexpr std::array kQ8_0 = {
     MatmulVariant{"matmul_q8_0_q8_0_ref", Isa::kScalar, scalar::quantize_q8_0, scalar::matmul_rows_vec_dot},

@@ -5,6 +5,7 @@
 #include "kernels/kernels_avx2.h"
 #include "kernels/matmul_variants.h"
 #include "core/assert.h"
+#include "quant/i2_s.h"
 #include "quant/q4_0.h"
 #include "quant/q8_0.h"
 #include "quant/tq1_0.h"
@@ -77,14 +78,34 @@ void interleave_tq2_0(const uint8_t* src, uint8_t* dst, int64_t rows, int64_t co
   }
 }
 
+// I2_S: per group and 128-column block, chunk m = 0..7 holds bytes 4m..4m+3 of each row's block
+// (no scales: I2_S has one per tensor).
+void interleave_i2_s(const uint8_t* src, uint8_t* dst, int64_t rows, int64_t cols) {
+  const int64_t nb = cols / quant::kQK_I2_S, row_bytes = nb * quant::kI2sBlockBytes;
+  for (int64_t g = 0; g < rows / kInterleaveRows; ++g) {
+    uint8_t* out = dst + g * kInterleaveRows * row_bytes;
+    for (int64_t b = 0; b < nb; ++b)
+      for (int m = 0; m < 8; ++m)
+        for (int j = 0; j < kInterleaveRows; ++j) {
+          std::memcpy(out, src + (g * kInterleaveRows + j) * row_bytes + b * quant::kI2sBlockBytes + 4 * m, 4);
+          out += 4;
+        }
+  }
+}
+
 }  // namespace
 
 bool can_interleave(TensorType type, int64_t rows) {
-  return (type == TensorType::Q4_0 || type == TensorType::Q8_0 || type == TensorType::TQ2_0) && rows > 0 &&
-         rows % kInterleaveRows == 0;
+  return (type == TensorType::Q4_0 || type == TensorType::Q8_0 || type == TensorType::TQ2_0 ||
+          type == TensorType::I2_S) &&
+         rows > 0 && rows % kInterleaveRows == 0;
 }
 
 void repack_interleaved(TensorType type, const uint8_t* src, uint8_t* dst, int64_t rows, int64_t cols) {
+  if (type == TensorType::I2_S) {
+    TRIT_ASSERT(can_interleave(type, rows) && cols % quant::kQK_I2_S == 0);
+    return interleave_i2_s(src, dst, rows, cols);
+  }
   if (type == TensorType::TQ2_0) {
     TRIT_ASSERT(can_interleave(type, rows) && cols % quant::kQK_K == 0);
     return interleave_tq2_0(src, dst, rows, cols);

@@ -124,7 +124,8 @@ TEST_P(MatmulVariants, Avx512VnniEqualsAvx2BitForBit) {
 }
 
 // Variants that read kernels/repack.h's 16-row layout promise exact bits on it: Q4_0 / Q8_0 the
-// scalar reference's (their float epilogue is the reference's own, once per 16 rows), TQ2_0 its
+// scalar reference's (their float epilogue is the reference's own, once per 16 rows; I2_S has only
+// exact integers before its per-row epilogue), TQ2_0 its
 // own row-major kernel's (llama.cpp's 8-lane epilogue, so TQ2_0 keeps llama.cpp parity).
 TEST_P(MatmulVariants, InterleavedRowsEqualReferenceBitForBit) {
   const Case c = GetParam();
@@ -158,11 +159,12 @@ TEST_P(MatmulVariants, InterleavedRowsEqualReferenceBitForBit) {
   }
 }
 
-TEST(Repack, InterleaveOnlyWholeGroupsOfQ4Q8AndTq2) {
+TEST(Repack, InterleaveOnlyWholeGroupsOfSupportedTypes) {
   EXPECT_TRUE(can_interleave(TensorType::Q4_0, 32));
   EXPECT_TRUE(can_interleave(TensorType::Q8_0, 16));
   EXPECT_FALSE(can_interleave(TensorType::Q8_0, 24));
   EXPECT_TRUE(can_interleave(TensorType::TQ2_0, 32));
+  EXPECT_TRUE(can_interleave(TensorType::I2_S, 32));
   EXPECT_FALSE(can_interleave(TensorType::TQ1_0, 32));
   EXPECT_FALSE(can_interleave(TensorType::F16, 32));
 }

@@ -1,4 +1,4 @@
-// Q4_0 / Q8_0 / TQ2_0 matrices are rewritten at load into 16-row groups where this CPU's kernel reads them
+// Q4_0 / Q8_0 / TQ2_0 / I2_S matrices are rewritten at load into 16-row groups where this CPU's kernel reads them
 // (AVX-512 VNNI; kernels/repack.h). The interleaved kernels equal the scalar reference bit for bit
 // (tests/kernels/) and the row-major ones follow ggml's 8-lane epilogue: the two differ by float
 // rounding per matmul, which these small random-weight models amplify into ~1% of the largest logit
@@ -60,11 +60,21 @@ TEST_P(Interleave, ModelMatchesRowMajor) {
 }
 
 // TQ2_0's interleaved kernel keeps the row-major kernels' exact operations (llama.cpp's 8-lane
-// epilogue), so the whole model's logits are the same bits.
-TEST(InterleaveTq2, ModelEqualsRowMajorBitForBit) {
-  const MatmulVariant* v = chosen_matmul_variant(TensorType::TQ2_0);
-  if (v == nullptr || !v->interleaves) GTEST_SKIP() << "this CPU's TQ2_0 kernel reads row-major weights";
-  const std::string path = testing::synth_model("bitnet", TensorType::TQ2_0);
+// epilogue), and I2_S's dot is an exact integer before one per-row epilogue: for both, the whole
+// model's logits are the same bits, for a prompt and for decode steps.
+struct ExactCase {
+  const char* arch;
+  TensorType type;
+};
+
+class InterleaveExact : public ::testing::TestWithParam<ExactCase> {};
+
+TEST_P(InterleaveExact, ModelEqualsRowMajorBitForBit) {
+  const ExactCase c = GetParam();
+  const MatmulVariant* v = chosen_matmul_variant(c.type);
+  if (v == nullptr || !v->interleaves)
+    GTEST_SKIP() << "this CPU's " << tensor_type_name(c.type) << " kernel reads row-major weights";
+  const std::string path = testing::synth_model(c.arch, c.type);
   ASSERT_FALSE(path.empty());
   auto logits = [&](bool repack, int64_t* repacked) {
     auto m = Model::load(path, {.n_ctx = 32, .n_threads = 2, .repack_tq1 = repack});
@@ -86,6 +96,11 @@ TEST(InterleaveTq2, ModelEqualsRowMajorBitForBit) {
   ASSERT_EQ(plain.size(), packed.size());
   for (size_t i = 0; i < plain.size(); ++i) ASSERT_EQ(plain[i], packed[i]) << "logit " << i;
 }
+
+INSTANTIATE_TEST_SUITE_P(Ternary, InterleaveExact,
+                         ::testing::Values(ExactCase{"bitnet", TensorType::TQ2_0},
+                                           ExactCase{"bitnet-b1.58", TensorType::I2_S}),
+                         [](const auto& p) { return std::string(tensor_type_name(p.param.type)); });
 
 INSTANTIATE_TEST_SUITE_P(Q4Q8, Interleave,
                          ::testing::Values(Case{TensorType::Q4_0, false}, Case{TensorType::Q8_0, false},

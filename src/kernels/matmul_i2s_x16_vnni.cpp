@@ -1,0 +1,117 @@
+// AVX-512 VNNI I2_S x int8 matmul on weights in kernels/repack.h's 16-row layout.
+//
+// I2_S's dot is one exact int32 per row and token (the float epilogue, quant::i2_s_epilogue, runs
+// once at the end), so any order of the integer additions gives the reference's bits. A 512-bit
+// register holds 16 rows x 4 bytes of packed codes; each byte carries 4 elements (group g at
+// bits 6 - 2g, elements 32g + j of the 128-element block), so one load yields 4 code registers,
+// and one vpdpbusd against 4 broadcast activation bytes advances 16 rows. The int32 accumulators
+// run across all blocks of a row; there is no per-block float work at all.
+//
+// Blocking: kTile tokens share each loaded chunk of codes; kChunkGroups row groups stay in L2 while
+// the token tiles pass. One token (decode) uses four accumulator chains and prefetches ahead.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "kernels/kernels_vnni.h"
+#include "kernels/repack.h"
+#include "quant/i2_s.h"
+
+namespace trit::vnni {
+namespace {
+
+using quant::kI2sBlockBytes;
+using quant::kQK_I2_S;
+
+constexpr int kTile = 8;
+constexpr int64_t kChunkGroups = 4;
+constexpr int64_t kBlockBytes = kInterleaveRows * kI2sBlockBytes;  // 512
+
+inline int32_t load_i32(const void* p) {
+  int32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+
+struct Token {
+  const int8_t* q;
+  I8ActHeader h;
+};
+
+// Row group g x tokens [t0, t0 + T).
+template <int T>
+void x16_tile(const MatmulArgs& a, int64_t g, int64_t t0, int64_t nb) {
+  const WeightMatrix& w = *a.w;
+  const uint8_t* base = w.data + g * kInterleaveRows * int64_t(w.row_bytes);
+  Token tok[T];
+  for (int k = 0; k < T; ++k) {
+    const uint8_t* p = a.xq + (t0 + k) * a.xq_stride;
+    std::memcpy(&tok[k].h, p, sizeof(I8ActHeader));
+    tok[k].q = reinterpret_cast<const int8_t*>(p + sizeof(I8ActHeader));
+  }
+  constexpr int kChains = T < 4 ? 4 : 1;  // one token: a chain per code group, for latency
+  __m512i acc[kChains][T];
+  for (int c = 0; c < kChains; ++c)
+    for (int k = 0; k < T; ++k) acc[c][k] = _mm512_setzero_si512();
+  const __m512i mask = _mm512_set1_epi8(3);
+  for (int64_t b = 0; b < nb; ++b) {
+    const uint8_t* blk = base + b * kBlockBytes;
+    if constexpr (T == 1)  // the hardware prefetcher falls behind on this stream (measured)
+      for (int64_t i = 0; i < kBlockBytes; i += 64)
+        _mm_prefetch(reinterpret_cast<const char*>(blk + 4 * kBlockBytes + i), _MM_HINT_T0);
+    for (int m = 0; m < 8; ++m) {  // bytes 4m..4m+3 of each row's block
+      const __m512i v = _mm512_loadu_si512(blk + 64 * m);
+      const __m512i c[4] = {_mm512_and_si512(_mm512_srli_epi16(v, 6), mask),
+                            _mm512_and_si512(_mm512_srli_epi16(v, 4), mask),
+                            _mm512_and_si512(_mm512_srli_epi16(v, 2), mask), _mm512_and_si512(v, mask)};
+      for (int k = 0; k < T; ++k) {
+        const int8_t* q = tok[k].q + b * kQK_I2_S + 4 * m;
+        for (int grp = 0; grp < 4; ++grp)
+          acc[grp % kChains][k] =
+              _mm512_dpbusd_epi32(acc[grp % kChains][k], c[grp], _mm512_set1_epi32(load_i32(q + 32 * grp)));
+      }
+    }
+  }
+  // quant::i2_s_epilogue per row: (float(raw) - float(sum)) / scale * wscale, then * out_scale.
+  const __m512 wscale = _mm512_set1_ps(w.tensor_scale), out_scale = _mm512_set1_ps(w.out_scale);
+  for (int k = 0; k < T; ++k) {
+    __m512i raw = acc[0][k];
+    for (int c = 1; c < kChains; ++c) raw = _mm512_add_epi32(raw, acc[c][k]);
+    const __m512 v = _mm512_mul_ps(
+        _mm512_div_ps(_mm512_sub_ps(_mm512_cvtepi32_ps(raw), _mm512_set1_ps(float(tok[k].h.sum))),
+                      _mm512_set1_ps(tok[k].h.scale)),
+        wscale);
+    _mm512_storeu_ps(a.y + (t0 + k) * w.rows + g * kInterleaveRows, _mm512_mul_ps(v, out_scale));
+  }
+}
+
+}  // namespace
+
+void x16_rows_i2s_i8(const MatmulArgs& a, int64_t r0, int64_t r1) {
+  const int64_t nb = a.w->cols / kQK_I2_S;
+  const int64_t g0 = r0 / kInterleaveRows, g1 = r1 / kInterleaveRows;
+  for (int64_t gc = g0; gc < g1; gc += kChunkGroups) {
+    const int64_t gc_end = std::min(g1, gc + kChunkGroups);
+    int64_t t = 0;
+    for (; t + kTile <= a.n_tokens; t += kTile)
+      for (int64_t g = gc; g < gc_end; ++g) x16_tile<kTile>(a, g, t, nb);
+    if (t + 4 <= a.n_tokens) {
+      for (int64_t g = gc; g < gc_end; ++g) x16_tile<4>(a, g, t, nb);
+      t += 4;
+    }
+    for (; t < a.n_tokens; ++t)
+      for (int64_t g = gc; g < gc_end; ++g) x16_tile<1>(a, g, t, nb);
+  }
+}
+
+void matmul_rows_i2s_i8(const MatmulArgs& a, int64_t r0, int64_t r1) {
+  if (a.w->interleave == kInterleaveRows) return x16_rows_i2s_i8(a, r0, r1);
+  // Row-major I2_S runs the AVX2 kernel: a 512-bit row-major version measured slower (kernels/README.md).
+  avx2::matmul_rows_i2s_i8(a, r0, r1);
+}
+
+}  // namespace trit::vnni
