@@ -16,14 +16,21 @@ void axpy_f16_scalar(float p, const fp16_t* v, float* out, int64_t n) {
   for (int64_t d = 0; d < n; ++d) out[d] += p * fp16_to_fp32(v[d]);
 }
 
+void fp32_to_fp16_row_scalar(const float* x, uint8_t* out, int64_t n) {
+  auto* y = reinterpret_cast<fp16_t*>(out);
+  for (int64_t i = 0; i < n; ++i) y[i] = fp32_to_fp16(x[i]);
+}
+
 struct AttentionKernels {
   float (*dot)(const fp16_t*, const fp16_t*, int64_t);
   void (*axpy)(float, const fp16_t*, float*, int64_t);
+  void (*to_f16)(const float*, uint8_t*, int64_t);
 };
 
 const AttentionKernels& kernels() {
-  static const AttentionKernels k = isa_supported(Isa::kAvx2) ? AttentionKernels{avx2::dot_f16, avx2::axpy_f16}
-                                                               : AttentionKernels{dot_f16_scalar, axpy_f16_scalar};
+  static const AttentionKernels k = isa_supported(Isa::kAvx2)
+                                        ? AttentionKernels{avx2::dot_f16, avx2::axpy_f16, avx2::quantize_f16}
+                                        : AttentionKernels{dot_f16_scalar, axpy_f16_scalar, fp32_to_fp16_row_scalar};
   return k;
 }
 
@@ -31,5 +38,8 @@ const AttentionKernels& kernels() {
 
 float dot_f16_f16(const fp16_t* a, const fp16_t* b, int64_t n) { return kernels().dot(a, b, n); }
 void axpy_f16(float p, const fp16_t* v, float* out, int64_t n) { kernels().axpy(p, v, out, n); }
+void fp32_to_fp16_row(const float* x, fp16_t* out, int64_t n) {
+  kernels().to_f16(x, reinterpret_cast<uint8_t*>(out), n);
+}
 
 }  // namespace trit

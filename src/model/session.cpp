@@ -9,6 +9,7 @@
 #include "core/fp16.h"
 #include "kernels/matmul.h"
 #include "kernels/thread_pool.h"
+#include "kernels/attention.h"
 #include "model/blocks.h"
 #include "model/model.h"
 #include "model/model_impl.h"
@@ -18,6 +19,9 @@ namespace {
 
 // Tokens evaluated per forward chunk: bounds the scratch memory of a long prompt.
 constexpr int64_t kMaxBatch = 256;
+// Per-token row work (norms, RoPE, residual adds, the FFN activation) is split over the pool from
+// this many tokens up; below it the dispatch costs more than the work.
+constexpr int64_t kMinParallelTokens = 4;
 
 }  // namespace
 
@@ -94,8 +98,28 @@ struct Session::State {
       for (int64_t i = 0; i < k; ++i) data[t * n + i] = -data[t * n + i];
   }
 
+  // fn(t) for each token row t < n_tokens, over the pool for prompts (per-row work, so the same
+  // bits however the rows are split); a single token stays on this thread.
+  template <class Fn>
+  void per_token(int64_t n_tokens, Fn&& fn) {
+    if (n_tokens < kMinParallelTokens) {
+      for (int64_t t = 0; t < n_tokens; ++t) fn(t);
+      return;
+    }
+    pool.parallel_for(n_tokens, 1, [&](int64_t t0, int64_t t1) {
+      for (int64_t t = t0; t < t1; ++t) fn(t);
+    });
+  }
+
   void norm_rows(const float* in, const NormWeight& weight, float* out, int64_t n_tokens, int64_t n) {
-    for (int64_t t = 0; t < n_tokens; ++t) rms_norm(in + t * n, weight.data, out + t * n, n, hp.rms_eps);
+    per_token(n_tokens, [&](int64_t t) { rms_norm(in + t * n, weight.data, out + t * n, n, hp.rms_eps); });
+  }
+
+  // x += o, row by row.
+  void add_rows(float* xs, const float* os, int64_t n_tokens, int64_t n) {
+    per_token(n_tokens, [&](int64_t t) {
+      for (int64_t i = t * n; i < (t + 1) * n; ++i) xs[i] += os[i];
+    });
   }
 
   // Causal GQA attention of B new tokens (positions pos0..pos0+B-1) of layer il, whose K/V have
@@ -133,15 +157,14 @@ struct Session::State {
     matmul(L.wk, h.data(), B, k.data(), pool);
     matmul(L.wv, h.data(), B, v.data(), pool);
 
-    // 2. rope(q), rope(k) at each token's position
-    for (int64_t t = 0; t < B; ++t) {
-      float* cs = rope.data() + t * hd;
-      rope_cos_sin(pos0 + t, hd, hp.rope_freq_base, w.rope_freqs.empty() ? nullptr : w.rope_freqs.data(), cs);
+    // 2. rope(q), rope(k) at each token's position (cos/sin from forward())
+    per_token(B, [&](int64_t t) {
+      const float* cs = rope.data() + t * hd;
       for (uint32_t head = 0; head < hp.n_head; ++head)
         rope_apply(q.data() + t * E + head * hd, hd, hp.rope_type, cs, numerics.rope_fma);
       for (uint32_t head = 0; head < hp.n_head_kv; ++head)
         rope_apply(k.data() + t * Ekv + head * hd, hd, hp.rope_type, cs, numerics.rope_fma);
-    }
+    });
     emit("Qcur", il, q.data(), B, E);
     emit("Kcur", il, k.data(), B, Ekv);
     emit("Vcur", il, v.data(), B, Ekv);
@@ -149,10 +172,10 @@ struct Session::State {
     // 3. append k, v to the cache (fp16), then causal attention over positions 0..pos
     fp16_t* kc = k_cache.data() + (size_t(il) * n_ctx + pos0) * Ekv;
     fp16_t* vc = v_cache.data() + (size_t(il) * n_ctx + pos0) * Ekv;
-    for (int64_t i = 0; i < B * Ekv; ++i) {
-      kc[i] = fp32_to_fp16(k[i]);
-      vc[i] = fp32_to_fp16(v[i]);
-    }
+    per_token(B, [&](int64_t t) {
+      fp32_to_fp16_row(k.data() + t * Ekv, kc + t * Ekv, Ekv);
+      fp32_to_fp16_row(v.data() + t * Ekv, vc + t * Ekv, Ekv);
+    });
     attention(il, B, pos0);
     emit("kqv_out", il, attn.data(), B, E);
 
@@ -165,7 +188,7 @@ struct Session::State {
     }
     matmul(L.wo, attn_in, B, o.data(), pool);
     emit("attn_out", il, o.data(), B, E);
-    for (int64_t i = 0; i < B * E; ++i) x[i] += o[i];
+    add_rows(x.data(), o.data(), B, E);
     emit("ffn_inp", il, x.data(), B, E);
 
     // 5. f = rmsnorm(x) * ffn_norm;  g = act(Wgate f) * (Wup f)
@@ -173,7 +196,7 @@ struct Session::State {
     emit("ffn_norm", il, h.data(), B, E);
     matmul(L.ffn_gate, h.data(), B, g.data(), pool);
     matmul(L.ffn_up, h.data(), B, u.data(), pool);
-    gated_activation(activation, g.data(), u.data(), B * F, numerics, F);
+    per_token(B, [&](int64_t t) { gated_activation(activation, g.data() + t * F, u.data() + t * F, F, numerics, F); });
 
     // 6. bitnet: g = rmsnorm(g) * ffn_sub_norm;  x = x + Wdown g
     const float* down_in = g.data();
@@ -185,7 +208,7 @@ struct Session::State {
     }
     matmul(L.ffn_down, down_in, B, o.data(), pool);
     emit("ffn_out", il, o.data(), B, E);
-    for (int64_t i = 0; i < B * E; ++i) x[i] += o[i];
+    add_rows(x.data(), o.data(), B, E);
     emit("l_out", il, x.data(), B, E);
   }
 
@@ -196,6 +219,11 @@ struct Session::State {
     // token embeddings (get_rows: the stored row, dequantized)
     for (int64_t t = 0; t < B; ++t) dequantize_weight_row(w.token_embd, tokens[t], x.data() + t * E);
     emit("inp_embd", -1, x.data(), B, E);
+    // RoPE's cos/sin depend on the position only: once per chunk, not per layer.
+    per_token(B, [&](int64_t t) {
+      rope_cos_sin(pos0 + t, hp.head_dim, hp.rope_freq_base, w.rope_freqs.empty() ? nullptr : w.rope_freqs.data(),
+                   rope.data() + t * hp.head_dim);
+    });
     for (uint32_t il = 0; il < hp.n_layer; ++il) layer(int(il), B, pos0);
     n_past += int(B);
     // Final: logits = W_out · (rmsnorm(x) * output_norm), only for the rows asked for.
