@@ -31,5 +31,10 @@ void repack_tq1_0_as_tq2_0(const uint8_t* src, uint8_t* dst, int64_t n_blocks);
 
 float dot_f16(const fp16_t* a, const fp16_t* b, int64_t n);
 void axpy_f16(float p, const fp16_t* v, float* out, int64_t n);
+// The same per key, for all keys of one query (attention_avx2.cpp): scores[j] = dot_f16(q, k_j) *
+// scale; out = sum over j in order of p_j * v_j (axpy_f16 from zero).
+void qk_scores_f16(const fp16_t* q16, const fp16_t* k, int64_t kv_stride, int64_t n_kv, int64_t n, float scale,
+                   float* scores);
+void pv_f16(const fp16_t* p16, const fp16_t* v, int64_t kv_stride, int64_t n_kv, int64_t n, float* out);
 
 }  // namespace trit::avx2

@@ -47,6 +47,18 @@ void rope_apply(float* head, int64_t head_dim, RopeType type, const float* cos_s
   }
 }
 
+namespace {
+
+// g = max(g, 0)^2 * u, written so that the compiler vectorizes it (g and u never overlap).
+void relu2_gate(float* __restrict g, const float* __restrict u, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    const float r = g[i] > 0.0f ? g[i] : 0.0f;
+    g[i] = r * r * u[i];
+  }
+}
+
+}  // namespace
+
 void gated_activation(Activation act, float* g, const float* u, int64_t n, const RefNumerics& num, int64_t row) {
   if (act == Activation::kSilu && num.ggml_simd && row > 0) {
     // ggml: silu(gate) per row, then gate * up.
@@ -59,10 +71,7 @@ void gated_activation(Activation act, float* g, const float* u, int64_t n, const
       for (int64_t i = 0; i < n; ++i) g[i] = g[i] / (1.0f + std::exp(-g[i])) * u[i];
       break;
     case Activation::kRelu2:
-      for (int64_t i = 0; i < n; ++i) {
-        const float r = std::max(g[i], 0.0f);
-        g[i] = r * r * u[i];
-      }
+      relu2_gate(g, u, n);
       break;
     case Activation::kGelu: {
       // tanh approximation, as ggml_gelu.
@@ -80,16 +89,15 @@ void gated_activation(Activation act, float* g, const float* u, int64_t n, const
 void attention_head(const float* q, const fp16_t* k, const fp16_t* v, int64_t kv_stride, int64_t n_kv,
                     int64_t head_dim, float scale, float* scores, fp16_t* scratch16, float* out,
                     const RefNumerics& num) {
-  for (int64_t d = 0; d < head_dim; ++d) scratch16[d] = fp32_to_fp16(q[d]);
-  float max_score = -INFINITY;
-  for (int64_t j = 0; j < n_kv; ++j) {
-    const fp16_t* kj = k + j * kv_stride;
-    // q and k are both fp16 (as llama.cpp's KQ); the kernel sums the products in float.
-    const float dot = num.ggml_simd ? dot_f16_ggml(scratch16, kj, head_dim, num.lanes)
-                                    : dot_f16_f16(scratch16, kj, head_dim);
-    scores[j] = dot * scale;
-    max_score = std::max(max_score, scores[j]);
+  fp32_to_fp16_row(q, scratch16, head_dim);
+  // q and k are both fp16 (as llama.cpp's KQ); the kernel sums the products in float.
+  if (num.ggml_simd) {
+    for (int64_t j = 0; j < n_kv; ++j) scores[j] = dot_f16_ggml(scratch16, k + j * kv_stride, head_dim, num.lanes) * scale;
+  } else {
+    qk_scores_f16(scratch16, k, kv_stride, n_kv, head_dim, scale, scores);
   }
+  float max_score = -INFINITY;
+  for (int64_t j = 0; j < n_kv; ++j) max_score = std::max(max_score, scores[j]);
   // expf and a double sum; with num.ggml_simd, ggml's v_expf lanes bit for bit (kernels/ggml_order.h).
   const double sum = softmax_exp_ggml(scores, max_score, scores, n_kv, num.ggml_simd ? num.lanes : 1);
   const float inv = float(1.0 / sum);
@@ -113,12 +121,9 @@ void attention_head(const float* q, const fp16_t* k, const fp16_t* v, int64_t kv
     }
     return;
   }
-  for (int64_t j = 0; j < n_kv; ++j) scratch16[j] = fp32_to_fp16(scores[j] * inv);
-  std::fill(out, out + head_dim, 0.0f);
-  for (int64_t j = 0; j < n_kv; ++j) {
-    const float p = fp16_to_fp32(scratch16[j]);
-    axpy_f16(p, v + j * kv_stride, out, head_dim);
-  }
+  for (int64_t j = 0; j < n_kv; ++j) scores[j] *= inv;
+  fp32_to_fp16_row(scores, scratch16, n_kv);
+  pv_f16(scratch16, v, kv_stride, n_kv, head_dim, out);
 }
 
 }  // namespace trit

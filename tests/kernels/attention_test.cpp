@@ -44,5 +44,33 @@ TEST(AttentionKernels, AxpyF16ExactlyAsScalar) {
   }
 }
 
+std::vector<fp16_t> random_f16(int64_t n, uint32_t seed) {
+  const auto f = test::random_floats(n, seed);
+  std::vector<fp16_t> h(size_t(n), 0);
+  for (int64_t i = 0; i < n; ++i) h[size_t(i)] = fp32_to_fp16(f[size_t(i)]);
+  return h;
+}
+
+// One query against a cache of n_kv rows (stride wider than the head, as with GQA): the same bits
+// as the per-key calls, for head sizes with and without 32- and 8-element tails and odd key counts.
+TEST(AttentionKernels, ScoresAndPvEqualPerKeyCalls) {
+  for (int64_t n : {7, 64, 80, 100, 128}) {
+    for (int64_t n_kv : {1, 2, 3, 17}) {
+      const int64_t stride = n * 3;
+      const auto q = random_f16(n, uint32_t(n)), k = random_f16(n_kv * stride, uint32_t(n + n_kv)),
+                 v = random_f16(n_kv * stride, uint32_t(2 * n + n_kv)), p = random_f16(n_kv, uint32_t(n_kv));
+      const float scale = 0.0883883f;
+      std::vector<float> scores(size_t(n_kv), NAN), out(size_t(n), NAN), want_out(size_t(n), 0.0f);
+      qk_scores_f16(q.data(), k.data(), stride, n_kv, n, scale, scores.data());
+      pv_f16(p.data(), v.data(), stride, n_kv, n, out.data());
+      for (int64_t j = 0; j < n_kv; ++j) {
+        EXPECT_EQ(scores[size_t(j)], dot_f16_f16(q.data(), k.data() + j * stride, n) * scale) << n << " " << j;
+        axpy_f16(fp16_to_fp32(p[size_t(j)]), v.data() + j * stride, want_out.data(), n);
+      }
+      EXPECT_EQ(out, want_out) << "n=" << n << " n_kv=" << n_kv;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace trit
