@@ -31,6 +31,7 @@ CpuFeatures detect() {
         f.avx512bw = zmm && (b & (1u << 30));
         f.avx512vl = zmm && (b & (1u << 31));
         f.avx512vnni = zmm && (c & (1u << 11));
+        f.gfni = ymm && (c & (1u << 8));
       }
       if (__get_cpuid_count(7, 1, &a, &b, &c, &d)) f.avxvnni = ymm && (a & (1u << 4));
     }
@@ -67,6 +68,7 @@ std::string cpu_features_string() {
   add(f.avx512bw, "avx512bw");
   add(f.avx512vl, "avx512vl");
   add(f.avx512vnni, "avx512vnni");
+  add(f.gfni, "gfni");
   add(f.avxvnni, "avxvnni");
   add(f.neon, "neon");
   add(f.dotprod, "dotprod");

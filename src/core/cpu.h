@@ -14,6 +14,7 @@ struct CpuFeatures {
   bool avx512bw = false;
   bool avx512vl = false;
   bool avx512vnni = false;
+  bool gfni = false;  // GF(2^8) affine byte transforms (ternary code extraction in the VNNI kernels)
   bool avxvnni = false;
   bool neon = false;
   bool dotprod = false;

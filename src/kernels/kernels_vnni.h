@@ -16,10 +16,14 @@ void matmul_rows_q4_0_q8_0(const MatmulArgs& a, int64_t r0, int64_t r1);
 void x16_rows_q8_0_q8_0(const MatmulArgs& a, int64_t r0, int64_t r1);
 // TQ2_0 in the 16-row layout, equal bit for bit to the row-major kernels (matmul_ternary_x16_vnni.cpp).
 void x16_rows_tq2_q8k(const MatmulArgs& a, int64_t r0, int64_t r1);
+// gfni: extract the 2-bit codes with GFNI affine transforms (only where cpu_features().gfni) instead
+// of shifts and masks; the overloads without it choose by CPU. The same results either way.
+void x16_rows_tq2_q8k(const MatmulArgs& a, int64_t r0, int64_t r1, bool gfni);
 // I2_S: row-major weights run the AVX2 kernel; the 16-row layout the exact-integer VNNI kernel
 // (matmul_i2s_x16_vnni.cpp).
 void matmul_rows_i2s_i8(const MatmulArgs& a, int64_t r0, int64_t r1);
 void x16_rows_i2s_i8(const MatmulArgs& a, int64_t r0, int64_t r1);
+void x16_rows_i2s_i8(const MatmulArgs& a, int64_t r0, int64_t r1, bool gfni);
 void x16_rows_q4_0_q8_0(const MatmulArgs& a, int64_t r0, int64_t r1);
 
 }  // namespace trit::vnni

@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/cpu.h"
 #include "kernels/kernels_vnni.h"
 #include "kernels/repack.h"
 #include "quant/i2_s.h"
@@ -31,6 +32,12 @@ constexpr int kTile = 8;
 constexpr int64_t kChunkGroups = 4;
 constexpr int64_t kBlockBytes = kInterleaveRows * kI2sBlockBytes;  // 512
 
+// gf2p8affineqb's bit matrix moving bits 2s, 2s + 1 of each byte to bits 0, 1 (output bit i is the
+// parity of x AND byte 7 - i of the matrix).
+constexpr uint64_t bit_pair_matrix(int s) {
+  return (uint64_t(1u << (2 * s)) << 56) | (uint64_t(1u << (2 * s + 1)) << 48);
+}
+
 inline int32_t load_i32(const void* p) {
   int32_t v;
   std::memcpy(&v, p, 4);
@@ -42,8 +49,8 @@ struct Token {
   I8ActHeader h;
 };
 
-// Row group g x tokens [t0, t0 + T).
-template <int T>
+// Row group g x tokens [t0, t0 + T); kGfni: the code extraction of matmul_ternary_x16_vnni.cpp.
+template <int T, bool kGfni>
 void x16_tile(const MatmulArgs& a, int64_t g, int64_t t0, int64_t nb) {
   const WeightMatrix& w = *a.w;
   const uint8_t* base = w.data + g * kInterleaveRows * int64_t(w.row_bytes);
@@ -62,12 +69,17 @@ void x16_tile(const MatmulArgs& a, int64_t g, int64_t t0, int64_t nb) {
     const uint8_t* blk = base + b * kBlockBytes;
     if constexpr (T == 1)  // the hardware prefetcher falls behind on this stream (measured)
       for (int64_t i = 0; i < kBlockBytes; i += 64)
-        _mm_prefetch(reinterpret_cast<const char*>(blk + 4 * kBlockBytes + i), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(blk + 8 * kBlockBytes + i), _MM_HINT_T0);
     for (int m = 0; m < 8; ++m) {  // bytes 4m..4m+3 of each row's block
       const __m512i v = _mm512_loadu_si512(blk + 64 * m);
-      const __m512i c[4] = {_mm512_and_si512(_mm512_srli_epi16(v, 6), mask),
-                            _mm512_and_si512(_mm512_srli_epi16(v, 4), mask),
-                            _mm512_and_si512(_mm512_srli_epi16(v, 2), mask), _mm512_and_si512(v, mask)};
+      __m512i c[4];  // group grp at bits 6 - 2 grp
+      for (int grp = 0; grp < 3; ++grp) {
+        if constexpr (kGfni)
+          c[grp] = _mm512_gf2p8affine_epi64_epi8(v, _mm512_set1_epi64(int64_t(bit_pair_matrix(3 - grp))), 0);
+        else
+          c[grp] = _mm512_and_si512(_mm512_srli_epi16(v, 6 - 2 * grp), mask);
+      }
+      c[3] = _mm512_and_si512(v, mask);
       for (int k = 0; k < T; ++k) {
         const int8_t* q = tok[k].q + b * kQK_I2_S + 4 * m;
         for (int grp = 0; grp < 4; ++grp)
@@ -89,24 +101,32 @@ void x16_tile(const MatmulArgs& a, int64_t g, int64_t t0, int64_t nb) {
   }
 }
 
-}  // namespace
-
-void x16_rows_i2s_i8(const MatmulArgs& a, int64_t r0, int64_t r1) {
+template <bool kGfni>
+void x16_rows(const MatmulArgs& a, int64_t r0, int64_t r1) {
   const int64_t nb = a.w->cols / kQK_I2_S;
   const int64_t g0 = r0 / kInterleaveRows, g1 = r1 / kInterleaveRows;
   for (int64_t gc = g0; gc < g1; gc += kChunkGroups) {
     const int64_t gc_end = std::min(g1, gc + kChunkGroups);
     int64_t t = 0;
     for (; t + kTile <= a.n_tokens; t += kTile)
-      for (int64_t g = gc; g < gc_end; ++g) x16_tile<kTile>(a, g, t, nb);
+      for (int64_t g = gc; g < gc_end; ++g) x16_tile<kTile, kGfni>(a, g, t, nb);
     if (t + 4 <= a.n_tokens) {
-      for (int64_t g = gc; g < gc_end; ++g) x16_tile<4>(a, g, t, nb);
+      for (int64_t g = gc; g < gc_end; ++g) x16_tile<4, kGfni>(a, g, t, nb);
       t += 4;
     }
     for (; t < a.n_tokens; ++t)
-      for (int64_t g = gc; g < gc_end; ++g) x16_tile<1>(a, g, t, nb);
+      for (int64_t g = gc; g < gc_end; ++g) x16_tile<1, kGfni>(a, g, t, nb);
   }
 }
+
+}  // namespace
+
+void x16_rows_i2s_i8(const MatmulArgs& a, int64_t r0, int64_t r1, bool gfni) {
+  if (gfni) x16_rows<true>(a, r0, r1);
+  else x16_rows<false>(a, r0, r1);
+}
+
+void x16_rows_i2s_i8(const MatmulArgs& a, int64_t r0, int64_t r1) { x16_rows_i2s_i8(a, r0, r1, cpu_features().gfni); }
 
 void matmul_rows_i2s_i8(const MatmulArgs& a, int64_t r0, int64_t r1) {
   if (a.w->interleave == kInterleaveRows) return x16_rows_i2s_i8(a, r0, r1);

@@ -22,6 +22,7 @@
 #include <cstring>
 #include <vector>
 
+#include "core/cpu.h"
 #include "kernels/kernels_vnni.h"
 #include "kernels/repack.h"
 #include "quant/q8_k.h"
@@ -47,21 +48,32 @@ void lane_inits(const Q8KBlock* y, int64_t nb, LaneInit* out) {
     for (int lane = 0; lane < 8; ++lane) out[b].v[lane] = -(int32_t(y[b].bsums[2 * lane]) + y[b].bsums[2 * lane + 1]);
 }
 
+// The GF(2) bit matrix (gf2p8affineqb: output bit i is the parity of x AND byte 7 - i) that maps
+// bits 2s, 2s + 1 of a byte to bits 0, 1.
+constexpr uint64_t bit_pair_matrix(int s) {
+  return (uint64_t(1u << (2 * s)) << 56) | (uint64_t(1u << (2 * s + 1)) << 48);
+}
+
 inline int32_t load_i32(const void* p) {
   int32_t v;
   std::memcpy(&v, p, 4);
   return v;
 }
 
-// Codes 0..2 of lane L for 16 rows: c[4h + s] pairs with activation bytes 32 (4h + s) + 4L.
+// Codes 0..2 of lane L for 16 rows: c[4h + s] (bits 2s, 2s + 1 of each byte of chunk h) pairs
+// with activation bytes 32 (4h + s) + 4L. With GFNI, one affine byte transform moves bits 2s, 2s + 1
+// down to bits 0, 1 and clears the rest: one instruction instead of a shift and a mask.
+template <bool kGfni>
 inline void lane_codes(const uint8_t* q, __m512i c[8]) {
-  const __m512i mask = _mm512_set1_epi8(3);
   for (int h = 0; h < 2; ++h) {
     const __m512i v = _mm512_loadu_si512(q + 64 * h);
-    c[4 * h] = _mm512_and_si512(v, mask);
-    c[4 * h + 1] = _mm512_and_si512(_mm512_srli_epi16(v, 2), mask);
-    c[4 * h + 2] = _mm512_and_si512(_mm512_srli_epi16(v, 4), mask);
-    c[4 * h + 3] = _mm512_and_si512(_mm512_srli_epi16(v, 6), mask);
+    c[4 * h] = _mm512_and_si512(v, _mm512_set1_epi8(3));
+    for (int s = 1; s < 4; ++s) {
+      if constexpr (kGfni)
+        c[4 * h + s] = _mm512_gf2p8affine_epi64_epi8(v, _mm512_set1_epi64(int64_t(bit_pair_matrix(s))), 0);
+      else
+        c[4 * h + s] = _mm512_and_si512(_mm512_srli_epi16(v, 2 * s), _mm512_set1_epi8(3));
+    }
   }
 }
 
@@ -73,7 +85,7 @@ inline __m512 lane_sum(const __m512 l[8]) {
 }
 
 // Row group g x tokens [t0, t0 + T).
-template <int T>
+template <int T, bool kGfni>
 void x16_tile(const MatmulArgs& a, int64_t g, int64_t t0, const LaneInit* inits, int64_t nb) {
   const WeightMatrix& w = *a.w;
   const uint8_t* base = w.data + g * kInterleaveRows * int64_t(w.row_bytes);
@@ -89,13 +101,13 @@ void x16_tile(const MatmulArgs& a, int64_t g, int64_t t0, const LaneInit* inits,
   for (int64_t b = 0; b < nb; ++b) {
     const uint8_t* blk = base + b * kBlockBytes;
     if constexpr (T == 1)
-      for (int64_t i = 0; i < kBlockBytes; i += 64) _mm_prefetch(reinterpret_cast<const char*>(blk + 4 * kBlockBytes + i), _MM_HINT_T0);
+      for (int64_t i = 0; i < kBlockBytes; i += 64) _mm_prefetch(reinterpret_cast<const char*>(blk + 3 * kBlockBytes + i), _MM_HINT_T0);
     const __m512 dx = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk)));
     __m512 d[T];
     for (int k = 0; k < T; ++k) d[k] = _mm512_mul_ps(_mm512_set1_ps(y[k][b].d), dx);  // dy * dx
     for (int lane = 0; lane < 8; ++lane) {
       __m512i c[8];
-      lane_codes(blk + 2 * kInterleaveRows + 128 * lane, c);
+      lane_codes<kGfni>(blk + 2 * kInterleaveRows + 128 * lane, c);
       for (int k = 0; k < T; ++k) {
         const int8_t* q = y[k][b].qs + 4 * lane;
         // Two chains so consecutive vpdpbusd do not wait on each other; integer sums are exact.
@@ -113,27 +125,37 @@ void x16_tile(const MatmulArgs& a, int64_t g, int64_t t0, const LaneInit* inits,
     _mm512_storeu_ps(a.y + (t0 + k) * w.rows + g * kInterleaveRows, _mm512_mul_ps(lane_sum(acc[k]), out_scale));
 }
 
-}  // namespace
-
-void x16_rows_tq2_q8k(const MatmulArgs& a, int64_t r0, int64_t r1) {
-  const int64_t nb = a.w->cols / kQK_K;
-  thread_local std::vector<LaneInit> inits;
-  inits.resize(size_t(a.n_tokens * nb));
-  for (int64_t t = 0; t < a.n_tokens; ++t)
-    lane_inits(reinterpret_cast<const Q8KBlock*>(a.xq + t * a.xq_stride), nb, &inits[size_t(t * nb)]);
+template <bool kGfni>
+void x16_rows(const MatmulArgs& a, int64_t r0, int64_t r1, const LaneInit* inits, int64_t nb) {
   const int64_t g0 = r0 / kInterleaveRows, g1 = r1 / kInterleaveRows;
   for (int64_t gc = g0; gc < g1; gc += kChunkGroups) {
     const int64_t gc_end = std::min(g1, gc + kChunkGroups);
     int64_t t = 0;
     for (; t + kTile <= a.n_tokens; t += kTile)
-      for (int64_t g = gc; g < gc_end; ++g) x16_tile<kTile>(a, g, t, inits.data(), nb);
+      for (int64_t g = gc; g < gc_end; ++g) x16_tile<kTile, kGfni>(a, g, t, inits, nb);
     if (t + 4 <= a.n_tokens) {
-      for (int64_t g = gc; g < gc_end; ++g) x16_tile<4>(a, g, t, inits.data(), nb);
+      for (int64_t g = gc; g < gc_end; ++g) x16_tile<4, kGfni>(a, g, t, inits, nb);
       t += 4;
     }
     for (; t < a.n_tokens; ++t)
-      for (int64_t g = gc; g < gc_end; ++g) x16_tile<1>(a, g, t, inits.data(), nb);
+      for (int64_t g = gc; g < gc_end; ++g) x16_tile<1, kGfni>(a, g, t, inits, nb);
   }
+}
+
+}  // namespace
+
+void x16_rows_tq2_q8k(const MatmulArgs& a, int64_t r0, int64_t r1, bool gfni) {
+  const int64_t nb = a.w->cols / kQK_K;
+  thread_local std::vector<LaneInit> inits;
+  inits.resize(size_t(a.n_tokens * nb));
+  for (int64_t t = 0; t < a.n_tokens; ++t)
+    lane_inits(reinterpret_cast<const Q8KBlock*>(a.xq + t * a.xq_stride), nb, &inits[size_t(t * nb)]);
+  if (gfni) x16_rows<true>(a, r0, r1, inits.data(), nb);
+  else x16_rows<false>(a, r0, r1, inits.data(), nb);
+}
+
+void x16_rows_tq2_q8k(const MatmulArgs& a, int64_t r0, int64_t r1) {
+  x16_rows_tq2_q8k(a, r0, r1, cpu_features().gfni);
 }
 
 }  // namespace trit::vnni

@@ -8,6 +8,8 @@
 
 #include "kernel_test_util.h"
 #include "kernels/matmul_ref.h"
+#include "core/cpu.h"
+#include "kernels/kernels_vnni.h"
 #include "kernels/matmul_variants.h"
 #include "kernels/repack.h"
 
@@ -155,6 +157,42 @@ TEST_P(MatmulVariants, InterleavedRowsEqualReferenceBitForBit) {
           ASSERT_EQ(std::bit_cast<uint32_t>(got[i]), std::bit_cast<uint32_t>(want[i]))
               << fast->name << " rows=" << rows << " tokens=" << n_tokens << " threads=" << threads << " i=" << i;
       }
+    }
+  }
+}
+
+// The ternary 16-row kernels extract codes with GFNI where the CPU has it, else with shifts and
+// masks: both must give the same bits (the variant test above covers whichever this CPU takes).
+TEST(Interleaved, TernaryGfniAndShiftExtractionAgree) {
+  if (!isa_available(Isa::kAvx512Vnni) || !cpu_features().gfni) GTEST_SKIP() << "host lacks AVX-512 VNNI or GFNI";
+  for (TensorType type : {TensorType::TQ2_0, TensorType::I2_S}) {
+    const int64_t rows = 48, cols = type == TensorType::TQ2_0 ? 768 : 384;
+    auto ow = test::random_weights(type, rows, cols, 5);
+    std::vector<uint8_t> packed(ow.bytes.size());
+    repack_interleaved(type, ow.bytes.data(), packed.data(), rows, cols);
+    WeightMatrix pw = ow.w;
+    pw.data = packed.data();
+    pw.interleave = kInterleaveRows;
+    const MatmulVariant* v = chosen_matmul_variant(type);
+    ASSERT_TRUE(v != nullptr && v->quantize != nullptr);
+    for (int64_t n_tokens : {1, 5, 9}) {
+      const auto x = test::random_floats(n_tokens * cols, uint32_t(n_tokens));
+      const int64_t stride = (act_row_bytes(*v, type, cols) + 63) / 64 * 64;
+      std::vector<uint8_t> xq_buf(size_t(stride * n_tokens + 64));
+      uint8_t* xq = xq_buf.data() + (64 - reinterpret_cast<uintptr_t>(xq_buf.data()) % 64) % 64;
+      for (int64_t t = 0; t < n_tokens; ++t) v->quantize(x.data() + t * cols, xq + t * stride, cols);
+      std::vector<float> shift(size_t(n_tokens * rows), NAN), gfni(shift.size(), NAN);
+      const MatmulArgs a_shift{&pw, xq, stride, n_tokens, shift.data()}, a_gfni{&pw, xq, stride, n_tokens, gfni.data()};
+      if (type == TensorType::TQ2_0) {
+        vnni::x16_rows_tq2_q8k(a_shift, 0, rows, false);
+        vnni::x16_rows_tq2_q8k(a_gfni, 0, rows, true);
+      } else {
+        vnni::x16_rows_i2s_i8(a_shift, 0, rows, false);
+        vnni::x16_rows_i2s_i8(a_gfni, 0, rows, true);
+      }
+      for (size_t i = 0; i < shift.size(); ++i)
+        ASSERT_EQ(std::bit_cast<uint32_t>(shift[i]), std::bit_cast<uint32_t>(gfni[i]))
+            << tensor_type_name(type) << " tokens=" << n_tokens << " i=" << i;
     }
   }
 }
