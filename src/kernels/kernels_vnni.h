@@ -24,6 +24,10 @@ void x16_rows_tq2_q8k(const MatmulArgs& a, int64_t r0, int64_t r1, bool gfni);
 void matmul_rows_i2s_i8(const MatmulArgs& a, int64_t r0, int64_t r1);
 void x16_rows_i2s_i8(const MatmulArgs& a, int64_t r0, int64_t r1);
 void x16_rows_i2s_i8(const MatmulArgs& a, int64_t r0, int64_t r1, bool gfni);
+// F16: row-major weights run the AVX2 kernel; the 16-row layout an AVX-512F kernel within the F16
+// tolerance of the reference (matmul_f16_x16_vnni.cpp).
+void matmul_rows_f16_f16(const MatmulArgs& a, int64_t r0, int64_t r1);
+void x16_rows_f16_f16(const MatmulArgs& a, int64_t r0, int64_t r1);
 void x16_rows_q4_0_q8_0(const MatmulArgs& a, int64_t r0, int64_t r1);
 
 }  // namespace trit::vnni

@@ -54,6 +54,8 @@ constexpr std::array kQ4_0 = {
 constexpr std::array kF16 = {
     MatmulVariant{"matmul_f16_f16_ref", Isa::kScalar, scalar::quantize_f16, scalar::matmul_rows_vec_dot},
     MatmulVariant{"matmul_f16_f16_avx2", Isa::kAvx2, avx2::quantize_f16_f32, avx2::matmul_rows_f16_f16, 4},
+    // AVX-512: the AVX2 kernel on row-major weights, a 16-rows-per-register one on the 16-row layout.
+    MatmulVariant{"matmul_f16_f16_avx512", Isa::kAvx512Vnni, avx2::quantize_f16_f32, vnni::matmul_rows_f16_f16, 4, true},
 };
 // Q6_K on AVX2: exact int32 lanes by element % 8 and the reference's lane-wise float epilogue
 // (kernels/matmul_q6k_avx2.cpp), so it equals quant/'s vec_dot bit for bit.

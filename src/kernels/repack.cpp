@@ -93,15 +93,32 @@ void interleave_i2_s(const uint8_t* src, uint8_t* dst, int64_t rows, int64_t col
   }
 }
 
+// F16: per group, column c's 16 values (row j at 2j) as 32 contiguous bytes.
+void interleave_f16(const uint8_t* src, uint8_t* dst, int64_t rows, int64_t cols) {
+  const int64_t row_bytes = 2 * cols;
+  for (int64_t g = 0; g < rows / kInterleaveRows; ++g) {
+    uint8_t* out = dst + g * kInterleaveRows * row_bytes;
+    for (int64_t c = 0; c < cols; ++c)
+      for (int j = 0; j < kInterleaveRows; ++j) {
+        std::memcpy(out, src + (g * kInterleaveRows + j) * row_bytes + 2 * c, 2);
+        out += 2;
+      }
+  }
+}
+
 }  // namespace
 
 bool can_interleave(TensorType type, int64_t rows) {
   return (type == TensorType::Q4_0 || type == TensorType::Q8_0 || type == TensorType::TQ2_0 ||
-          type == TensorType::I2_S) &&
+          type == TensorType::I2_S || type == TensorType::F16) &&
          rows > 0 && rows % kInterleaveRows == 0;
 }
 
 void repack_interleaved(TensorType type, const uint8_t* src, uint8_t* dst, int64_t rows, int64_t cols) {
+  if (type == TensorType::F16) {
+    TRIT_ASSERT(can_interleave(type, rows));
+    return interleave_f16(src, dst, rows, cols);
+  }
   if (type == TensorType::I2_S) {
     TRIT_ASSERT(can_interleave(type, rows) && cols % quant::kQK_I2_S == 0);
     return interleave_i2_s(src, dst, rows, cols);

@@ -6,7 +6,7 @@
 // the same arithmetic, so results under TRIT_ISA=scalar are bit-identical) and lets decode run the
 // TQ2_0 kernels, at the price of 22% more weight bytes in memory.
 //
-// Q4_0, Q8_0, TQ2_0 and I2_S matrices are rewritten as groups of 16 rows (WeightMatrix::interleave = 16) for
+// Q4_0, Q8_0, TQ2_0, I2_S and F16 matrices are rewritten as groups of 16 rows (WeightMatrix::interleave = 16) for
 // the AVX-512 VNNI kernels: per group and per 32-column block, the 16 rows' f16 scales, then the
 // values in chunks of 64 bytes that hold 4 consecutive values of each of the 16 rows (row j at
 // bytes 4j..4j+3). One vpdpbusd then computes 16 rows at once against 4 broadcast activation bytes,
@@ -20,7 +20,8 @@
 //         elements 32c + 4L .. 32c + 4L + 3 of every 32-element chunk c), 1056 bytes per group
 //         and block;
 //   I2_S (128 columns per block, one scale per tensor): chunk m = 0..7 holds bytes 4m..4m+3 of
-//         each row's 32-byte block, 512 bytes per group and block.
+//         each row's 32-byte block, 512 bytes per group and block;
+//   F16: column c of the 16 rows as 32 contiguous bytes (row j at bytes 2j, 2j + 1).
 #pragma once
 
 #include <cstdint>
@@ -32,7 +33,7 @@ namespace trit {
 // Rows per interleaved group.
 inline constexpr int kInterleaveRows = 16;
 
-// Whether repack_interleaved() handles `type` (Q4_0, Q8_0, TQ2_0, I2_S) with `rows` rows.
+// Whether repack_interleaved() handles `type` (Q4_0, Q8_0, TQ2_0, I2_S, F16) with `rows` rows.
 bool can_interleave(TensorType type, int64_t rows);
 
 // dst (rows * row_bytes bytes) = the row-major matrix at src in the 16-row layout.

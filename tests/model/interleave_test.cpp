@@ -1,6 +1,7 @@
-// Q4_0 / Q8_0 / TQ2_0 / I2_S matrices are rewritten at load into 16-row groups where this CPU's kernel reads them
+// Q4_0 / Q8_0 / TQ2_0 / I2_S / F16 matrices are rewritten at load into 16-row groups where this CPU's kernel reads them
 // (AVX-512 VNNI; kernels/repack.h). The interleaved kernels equal the scalar reference bit for bit
-// (tests/kernels/) and the row-major ones follow ggml's 8-lane epilogue: the two differ by float
+// (tests/kernels/) and the row-major ones follow ggml's 8-lane epilogue (F16: both sum floats, in
+// different orders): the two differ by float
 // rounding per matmul, which these small random-weight models amplify into ~1% of the largest logit
 // (as with llama.cpp: the lanes' `reorder` profile, src/crossval/profile.cpp). So every position's
 // logits must point the same way (cosine >= 0.9995, the reorder profile's bound); one wrong row or
@@ -102,9 +103,9 @@ INSTANTIATE_TEST_SUITE_P(Ternary, InterleaveExact,
                                            ExactCase{"bitnet-b1.58", TensorType::I2_S}),
                          [](const auto& p) { return std::string(tensor_type_name(p.param.type)); });
 
-INSTANTIATE_TEST_SUITE_P(Q4Q8, Interleave,
+INSTANTIATE_TEST_SUITE_P(Q4Q8F16, Interleave,
                          ::testing::Values(Case{TensorType::Q4_0, false}, Case{TensorType::Q8_0, false},
-                                           Case{TensorType::Q4_0, true}),
+                                           Case{TensorType::Q4_0, true}, Case{TensorType::F16, true}),
                          [](const auto& p) {
                            return std::string(tensor_type_name(p.param.type)) + (p.param.untied ? "_untied" : "");
                          });

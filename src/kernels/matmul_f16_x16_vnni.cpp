@@ -1,0 +1,77 @@
+// AVX-512 F16 x F32 matmul on weights in kernels/repack.h's 16-row layout (in the AVX-512 VNNI
+// group of kernels: it needs only AVX-512F, which every such CPU has).
+//
+// A column of 16 rows is 32 contiguous bytes: one conversion gives 16 floats, and one FMA with the
+// token's activation broadcast advances 16 rows, with no horizontal sums. Activations are the F16
+// variant's (rounded to F16, widened to F32, matmul_q8_avx2.cpp). Sums are float, over columns in
+// 2 (prompt tiles) or 4 (one token) interleaved chains per row: a different order than the AVX2
+// kernel's 64 lanes, so the results agree with the reference within the F16 tolerance
+// (tests/kernels/ kF16DotRelTol), not bit for bit.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+
+#include <immintrin.h>
+
+#include <algorithm>
+
+#include "kernels/kernels_vnni.h"
+#include "kernels/repack.h"
+
+namespace trit::vnni {
+namespace {
+
+constexpr int kTile = 8;
+constexpr int64_t kChunkGroups = 4;
+constexpr int64_t kColBytes = kInterleaveRows * 2;
+
+template <int T>
+void x16_tile(const MatmulArgs& a, int64_t g, int64_t t0) {
+  const WeightMatrix& w = *a.w;
+  const int64_t n = w.cols;
+  const uint8_t* base = w.data + g * kInterleaveRows * int64_t(w.row_bytes);
+  const float* x[T];
+  for (int k = 0; k < T; ++k) x[k] = reinterpret_cast<const float*>(a.xq + (t0 + k) * a.xq_stride);
+  constexpr int kChains = T == 1 ? 4 : 2;  // independent FMA chains per token
+  __m512 acc[kChains][T];
+  for (int c = 0; c < kChains; ++c)
+    for (int k = 0; k < T; ++k) acc[c][k] = _mm512_setzero_ps();
+  int64_t col = 0;
+  auto step = [&](int64_t i, int c) {
+    const __m512 wv = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(base + i * kColBytes)));
+    for (int k = 0; k < T; ++k) acc[c][k] = _mm512_fmadd_ps(wv, _mm512_set1_ps(x[k][i]), acc[c][k]);
+  };
+  for (; col + kChains <= n; col += kChains)
+    for (int c = 0; c < kChains; ++c) step(col + c, c);
+  for (; col < n; ++col) step(col, 0);
+  const __m512 out_scale = _mm512_set1_ps(w.out_scale);
+  for (int k = 0; k < T; ++k) {
+    __m512 s = acc[0][k];
+    for (int c = 1; c < kChains; ++c) s = _mm512_add_ps(s, acc[c][k]);
+    _mm512_storeu_ps(a.y + (t0 + k) * w.rows + g * kInterleaveRows, _mm512_mul_ps(s, out_scale));
+  }
+}
+
+}  // namespace
+
+void x16_rows_f16_f16(const MatmulArgs& a, int64_t r0, int64_t r1) {
+  const int64_t g0 = r0 / kInterleaveRows, g1 = r1 / kInterleaveRows;
+  for (int64_t gc = g0; gc < g1; gc += kChunkGroups) {
+    const int64_t gc_end = std::min(g1, gc + kChunkGroups);
+    int64_t t = 0;
+    for (; t + kTile <= a.n_tokens; t += kTile)
+      for (int64_t g = gc; g < gc_end; ++g) x16_tile<kTile>(a, g, t);
+    if (t + 4 <= a.n_tokens) {
+      for (int64_t g = gc; g < gc_end; ++g) x16_tile<4>(a, g, t);
+      t += 4;
+    }
+    for (; t < a.n_tokens; ++t)
+      for (int64_t g = gc; g < gc_end; ++g) x16_tile<1>(a, g, t);
+  }
+}
+
+void matmul_rows_f16_f16(const MatmulArgs& a, int64_t r0, int64_t r1) {
+  if (a.w->interleave == kInterleaveRows) return x16_rows_f16_f16(a, r0, r1);
+  avx2::matmul_rows_f16_f16(a, r0, r1);
+}
+
+}  // namespace trit::vnni
