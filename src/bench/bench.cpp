@@ -232,9 +232,12 @@ Result<std::vector<EngineRuns>> run_bench(const BenchOptions& o) {
       runs[1].tg_tok_s.push_back(double(o.n_gen + 1) / seconds_since(g0));
     }
   }
+  const double rss = peak_rss_mb();
+  for (auto& r : runs) r.rss_peak_mb = rss;
   if (o.ceiling) {
-    // Right after the runs, in this process: the weights are resident (decode just read them all),
-    // so the machine's current bandwidth is measured on the same bytes, with no extra memory.
+    // Right after the runs, in this process, on the file's weight bytes (what the references read;
+    // most are resident, as decode just read them). Matrices trit rewrote at load had their file
+    // pages released, so this maps them back: the reported peak RSS is the one taken above.
     const Ceiling c = measure_ceiling(trit.model->file(), o.threads);
     for (auto& r : runs) r.ceiling = c;
   }

@@ -63,6 +63,9 @@ struct EngineRuns {
   std::vector<double> tg_latency_ms;  // every decoded token of every run (empty: not measurable)
   std::string note;                   // how it was measured, when it differs from trit's way
   std::optional<Ceiling> ceiling;     // the same for every engine of one run; unset with --no-ceiling
+  // This process's peak RSS when the runs ended, before the ceiling's read of the file's weight
+  // bytes (which maps back the pages of matrices trit rewrote at load; kernels/repack.h).
+  double rss_peak_mb = 0.0;
 };
 
 double median(std::vector<double> v);

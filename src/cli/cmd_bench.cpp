@@ -32,7 +32,8 @@ Command add_bench(CLI::App& root) {
               std::fprintf(stderr, "trit bench: %s\n", runs.error().message.c_str());
               return runs.error().message.find("not available") != std::string::npos ? 3 : kExitUsage;
             }
-            const double rss = bench::peak_rss_mb();
+            // The peak while the engines ran (the ceiling's read of the file comes after it).
+            const double rss = runs->front().rss_peak_mb > 0 ? runs->front().rss_peak_mb : bench::peak_rss_mb();
             const auto model = bench::model_json(opts->model);
             nlohmann::json out = nlohmann::json::array();
             for (const auto& r : *runs) out.push_back(bench::bench_json(*opts, r, model, rss));
