@@ -4,7 +4,7 @@
 // A column of 16 rows is 32 contiguous bytes: one conversion gives 16 floats, and one FMA with the
 // token's activation broadcast advances 16 rows, with no horizontal sums. Activations are the F16
 // variant's (rounded to F16, widened to F32, matmul_q8_avx2.cpp). Sums are float, over columns in
-// 2 (prompt tiles) or 4 (one token) interleaved chains per row: a different order than the AVX2
+// 4 interleaved chains per row for every tile size: a different order than the AVX2
 // kernel's 64 lanes, so the results agree with the reference within the F16 tolerance
 // (tests/kernels/ kF16DotRelTol), not bit for bit.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -20,7 +20,7 @@
 namespace trit::vnni {
 namespace {
 
-constexpr int kTile = 8;
+constexpr int kTile = 4;  // x 4 chains: 16 accumulators
 constexpr int64_t kChunkGroups = 4;
 constexpr int64_t kColBytes = kInterleaveRows * 2;
 
@@ -31,7 +31,9 @@ void x16_tile(const MatmulArgs& a, int64_t g, int64_t t0) {
   const uint8_t* base = w.data + g * kInterleaveRows * int64_t(w.row_bytes);
   const float* x[T];
   for (int k = 0; k < T; ++k) x[k] = reinterpret_cast<const float*>(a.xq + (t0 + k) * a.xq_stride);
-  constexpr int kChains = T == 1 ? 4 : 2;  // independent FMA chains per token
+  // Independent FMA chains per token, the same for every tile size: a batch and one token at a
+  // time must sum in the same order (the model's determinism tests).
+  constexpr int kChains = 4;
   __m512 acc[kChains][T];
   for (int c = 0; c < kChains; ++c)
     for (int k = 0; k < T; ++k) acc[c][k] = _mm512_setzero_ps();
@@ -60,9 +62,9 @@ void x16_rows_f16_f16(const MatmulArgs& a, int64_t r0, int64_t r1) {
     int64_t t = 0;
     for (; t + kTile <= a.n_tokens; t += kTile)
       for (int64_t g = gc; g < gc_end; ++g) x16_tile<kTile>(a, g, t);
-    if (t + 4 <= a.n_tokens) {
-      for (int64_t g = gc; g < gc_end; ++g) x16_tile<4>(a, g, t);
-      t += 4;
+    if (t + 2 <= a.n_tokens) {
+      for (int64_t g = gc; g < gc_end; ++g) x16_tile<2>(a, g, t);
+      t += 2;
     }
     for (; t < a.n_tokens; ++t)
       for (int64_t g = gc; g < gc_end; ++g) x16_tile<1>(a, g, t);
