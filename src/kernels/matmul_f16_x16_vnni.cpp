@@ -16,12 +16,12 @@
 
 #include "kernels/kernels_vnni.h"
 #include "kernels/repack.h"
+#include "kernels/x16_vnni.h"
 
 namespace trit::vnni {
 namespace {
 
 constexpr int kTile = 4;  // x 4 chains: 16 accumulators
-constexpr int64_t kChunkGroups = 4;
 constexpr int64_t kColBytes = kInterleaveRows * 2;
 
 template <int T>
@@ -56,19 +56,7 @@ void x16_tile(const MatmulArgs& a, int64_t g, int64_t t0) {
 }  // namespace
 
 void x16_rows_f16_f16(const MatmulArgs& a, int64_t r0, int64_t r1) {
-  const int64_t g0 = r0 / kInterleaveRows, g1 = r1 / kInterleaveRows;
-  for (int64_t gc = g0; gc < g1; gc += kChunkGroups) {
-    const int64_t gc_end = std::min(g1, gc + kChunkGroups);
-    int64_t t = 0;
-    for (; t + kTile <= a.n_tokens; t += kTile)
-      for (int64_t g = gc; g < gc_end; ++g) x16_tile<kTile>(a, g, t);
-    if (t + 2 <= a.n_tokens) {
-      for (int64_t g = gc; g < gc_end; ++g) x16_tile<2>(a, g, t);
-      t += 2;
-    }
-    for (; t < a.n_tokens; ++t)
-      for (int64_t g = gc; g < gc_end; ++g) x16_tile<1>(a, g, t);
-  }
+  for_each_tile<kTile, 2>(a, r0, r1, [&](auto T, int64_t g, int64_t t) { x16_tile<T()>(a, g, t); });
 }
 
 void matmul_rows_f16_f16(const MatmulArgs& a, int64_t r0, int64_t r1) {

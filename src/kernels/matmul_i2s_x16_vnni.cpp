@@ -20,6 +20,7 @@
 #include "core/cpu.h"
 #include "kernels/kernels_vnni.h"
 #include "kernels/repack.h"
+#include "kernels/x16_vnni.h"
 #include "quant/i2_s.h"
 
 namespace trit::vnni {
@@ -29,20 +30,8 @@ using quant::kI2sBlockBytes;
 using quant::kQK_I2_S;
 
 constexpr int kTile = 8;
-constexpr int64_t kChunkGroups = 4;
 constexpr int64_t kBlockBytes = kInterleaveRows * kI2sBlockBytes;  // 512
 
-// gf2p8affineqb's bit matrix moving bits 2s, 2s + 1 of each byte to bits 0, 1 (output bit i is the
-// parity of x AND byte 7 - i of the matrix).
-constexpr uint64_t bit_pair_matrix(int s) {
-  return (uint64_t(1u << (2 * s)) << 56) | (uint64_t(1u << (2 * s + 1)) << 48);
-}
-
-inline int32_t load_i32(const void* p) {
-  int32_t v;
-  std::memcpy(&v, p, 4);
-  return v;
-}
 
 struct Token {
   const int8_t* q;
@@ -104,19 +93,7 @@ void x16_tile(const MatmulArgs& a, int64_t g, int64_t t0, int64_t nb) {
 template <bool kGfni>
 void x16_rows(const MatmulArgs& a, int64_t r0, int64_t r1) {
   const int64_t nb = a.w->cols / kQK_I2_S;
-  const int64_t g0 = r0 / kInterleaveRows, g1 = r1 / kInterleaveRows;
-  for (int64_t gc = g0; gc < g1; gc += kChunkGroups) {
-    const int64_t gc_end = std::min(g1, gc + kChunkGroups);
-    int64_t t = 0;
-    for (; t + kTile <= a.n_tokens; t += kTile)
-      for (int64_t g = gc; g < gc_end; ++g) x16_tile<kTile, kGfni>(a, g, t, nb);
-    if (t + 4 <= a.n_tokens) {
-      for (int64_t g = gc; g < gc_end; ++g) x16_tile<4, kGfni>(a, g, t, nb);
-      t += 4;
-    }
-    for (; t < a.n_tokens; ++t)
-      for (int64_t g = gc; g < gc_end; ++g) x16_tile<1, kGfni>(a, g, t, nb);
-  }
+  for_each_tile<kTile, 4>(a, r0, r1, [&](auto T, int64_t g, int64_t t) { x16_tile<T(), kGfni>(a, g, t, nb); });
 }
 
 }  // namespace

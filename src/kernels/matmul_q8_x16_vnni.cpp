@@ -22,6 +22,7 @@
 
 #include "kernels/kernels_vnni.h"
 #include "kernels/repack.h"
+#include "kernels/x16_vnni.h"
 #include "core/fp16.h"
 #include "quant/q4_0.h"
 #include "quant/q8_0.h"
@@ -33,7 +34,6 @@ using quant::kQK8_0;
 using quant::Q8_0Block;
 
 constexpr int kTile = 8;
-constexpr int64_t kChunkGroups = 4;
 
 // Per token and block: the lanes' starting value and dy.
 struct ActSide {
@@ -42,11 +42,6 @@ struct ActSide {
 };
 
 inline __m512i load512(const void* p) { return _mm512_loadu_si512(p); }
-inline int32_t load_i32(const void* p) {
-  int32_t v;
-  std::memcpy(&v, p, 4);
-  return v;
-}
 
 struct Q4_0X16 {
   static constexpr int kOffset = 8;
@@ -134,19 +129,7 @@ void x16_rows(const MatmulArgs& a, int64_t r0, int64_t r1) {
   side.resize(size_t(a.n_tokens * nb));
   for (int64_t t = 0; t < a.n_tokens; ++t)
     act_side<W>(reinterpret_cast<const Q8_0Block*>(a.xq + t * a.xq_stride), nb, &side[size_t(t * nb)]);
-  const int64_t g0 = r0 / kInterleaveRows, g1 = r1 / kInterleaveRows;
-  for (int64_t gc = g0; gc < g1; gc += kChunkGroups) {
-    const int64_t gc_end = std::min(g1, gc + kChunkGroups);
-    int64_t t = 0;
-    for (; t + kTile <= a.n_tokens; t += kTile)
-      for (int64_t g = gc; g < gc_end; ++g) x16_tile<W, kTile>(a, g, t, side.data(), nb);
-    if (t + 4 <= a.n_tokens) {
-      for (int64_t g = gc; g < gc_end; ++g) x16_tile<W, 4>(a, g, t, side.data(), nb);
-      t += 4;
-    }
-    for (; t < a.n_tokens; ++t)
-      for (int64_t g = gc; g < gc_end; ++g) x16_tile<W, 1>(a, g, t, side.data(), nb);
-  }
+  for_each_tile<kTile, 4>(a, r0, r1, [&](auto T, int64_t g, int64_t t) { x16_tile<W, T()>(a, g, t, side.data(), nb); });
 }
 
 }  // namespace

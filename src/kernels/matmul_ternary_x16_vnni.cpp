@@ -25,6 +25,7 @@
 #include "core/cpu.h"
 #include "kernels/kernels_vnni.h"
 #include "kernels/repack.h"
+#include "kernels/x16_vnni.h"
 #include "quant/q8_k.h"
 #include "quant/tq2_0.h"
 
@@ -35,7 +36,6 @@ using quant::kQK_K;
 using quant::Q8KBlock;
 
 constexpr int kTile = 8;
-constexpr int64_t kChunkGroups = 4;
 constexpr int64_t kBlockBytes = kInterleaveRows * int64_t(sizeof(quant::TQ2_0Block));
 
 // Per token and block: lane L starts from -(bsums[2L] + bsums[2L + 1]), as in the AVX2 kernel.
@@ -48,17 +48,6 @@ void lane_inits(const Q8KBlock* y, int64_t nb, LaneInit* out) {
     for (int lane = 0; lane < 8; ++lane) out[b].v[lane] = -(int32_t(y[b].bsums[2 * lane]) + y[b].bsums[2 * lane + 1]);
 }
 
-// The GF(2) bit matrix (gf2p8affineqb: output bit i is the parity of x AND byte 7 - i) that maps
-// bits 2s, 2s + 1 of a byte to bits 0, 1.
-constexpr uint64_t bit_pair_matrix(int s) {
-  return (uint64_t(1u << (2 * s)) << 56) | (uint64_t(1u << (2 * s + 1)) << 48);
-}
-
-inline int32_t load_i32(const void* p) {
-  int32_t v;
-  std::memcpy(&v, p, 4);
-  return v;
-}
 
 // Codes 0..2 of lane L for 16 rows: c[4h + s] (bits 2s, 2s + 1 of each byte of chunk h) pairs
 // with activation bytes 32 (4h + s) + 4L. With GFNI, one affine byte transform moves bits 2s, 2s + 1
@@ -127,19 +116,7 @@ void x16_tile(const MatmulArgs& a, int64_t g, int64_t t0, const LaneInit* inits,
 
 template <bool kGfni>
 void x16_rows(const MatmulArgs& a, int64_t r0, int64_t r1, const LaneInit* inits, int64_t nb) {
-  const int64_t g0 = r0 / kInterleaveRows, g1 = r1 / kInterleaveRows;
-  for (int64_t gc = g0; gc < g1; gc += kChunkGroups) {
-    const int64_t gc_end = std::min(g1, gc + kChunkGroups);
-    int64_t t = 0;
-    for (; t + kTile <= a.n_tokens; t += kTile)
-      for (int64_t g = gc; g < gc_end; ++g) x16_tile<kTile, kGfni>(a, g, t, inits, nb);
-    if (t + 4 <= a.n_tokens) {
-      for (int64_t g = gc; g < gc_end; ++g) x16_tile<4, kGfni>(a, g, t, inits, nb);
-      t += 4;
-    }
-    for (; t < a.n_tokens; ++t)
-      for (int64_t g = gc; g < gc_end; ++g) x16_tile<1, kGfni>(a, g, t, inits, nb);
-  }
+  for_each_tile<kTile, 4>(a, r0, r1, [&](auto T, int64_t g, int64_t t) { x16_tile<T(), kGfni>(a, g, t, inits, nb); });
 }
 
 }  // namespace

@@ -1,0 +1,53 @@
+// Shared by the kernels on kernels/repack.h's 16-row layout (matmul_*_x16_vnni.cpp). Include ONLY
+// from files compiled with the AVX-512 flags (CMakeLists.txt).
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+
+#include "kernels/matmul_variants.h"
+#include "kernels/repack.h"
+
+namespace trit::vnni {
+// Internal linkage on purpose (see avx2_common.h).
+namespace {
+
+// Row groups that stay in L2 while every token tile passes over them.
+constexpr int64_t kChunkGroups = 4;
+
+inline int32_t load_i32(const void* p) {
+  int32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+
+// The GF(2) bit matrix for gf2p8affineqb (output bit i is the parity of x AND byte 7 - i of the
+// matrix) that moves bits 2s, 2s + 1 of each byte to bits 0, 1 and clears the rest.
+constexpr uint64_t bit_pair_matrix(int s) {
+  return (uint64_t(1u << (2 * s)) << 56) | (uint64_t(1u << (2 * s + 1)) << 48);
+}
+
+// Row groups [r0 / 16, r1 / 16) x all tokens, in chunks of kChunkGroups groups: tiles of kTile
+// tokens, then one of kMid, then single tokens. tile(size, g, t) with size a
+// std::integral_constant<int, T> runs row group g x tokens [t, t + T).
+template <int kTile, int kMid, class Tile>
+void for_each_tile(const MatmulArgs& a, int64_t r0, int64_t r1, Tile&& tile) {
+  const int64_t g0 = r0 / kInterleaveRows, g1 = r1 / kInterleaveRows;
+  for (int64_t gc = g0; gc < g1; gc += kChunkGroups) {
+    const int64_t gc_end = std::min(g1, gc + kChunkGroups);
+    int64_t t = 0;
+    for (; t + kTile <= a.n_tokens; t += kTile)
+      for (int64_t g = gc; g < gc_end; ++g) tile(std::integral_constant<int, kTile>{}, g, t);
+    if (t + kMid <= a.n_tokens) {
+      for (int64_t g = gc; g < gc_end; ++g) tile(std::integral_constant<int, kMid>{}, g, t);
+      t += kMid;
+    }
+    for (; t < a.n_tokens; ++t)
+      for (int64_t g = gc; g < gc_end; ++g) tile(std::integral_constant<int, 1>{}, g, t);
+  }
+}
+
+}  // namespace
+}  // namespace trit::vnni
