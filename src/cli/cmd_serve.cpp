@@ -82,7 +82,8 @@ int run(ServeFlags f) {
   const int threads = f.threads > 0 ? f.threads : std::max(1, default_thread_count() / f.parallel);
 
   auto loaded = load_model_and_tokenizer(
-      f.model, {.compat = f.compat, .n_ctx = f.ctx, .n_threads = threads, .log_deviations = true});
+      f.model, {.compat = f.compat, .n_ctx = f.ctx, .n_threads = threads, .n_sessions = f.parallel,
+                .log_deviations = true});
   if (!loaded) return usage_error(loaded.error().message);
   Model& model = *loaded->model;
   const Tokenizer& tokenizer = *loaded->tokenizer;

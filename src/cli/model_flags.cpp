@@ -23,7 +23,8 @@ CLI::Option* add_compat_option(CLI::App* app, std::string& compat, const std::st
 Result<LoadedModel> load_model_and_tokenizer(const std::string& path, const LoadOptions& opts) {
   auto compat = compat_from_name(opts.compat);
   if (!compat) return compat.error();
-  auto model = Model::load(path, {.compat = *compat, .n_ctx = opts.n_ctx, .n_threads = opts.n_threads});
+  auto model = Model::load(path, {.compat = *compat, .n_ctx = opts.n_ctx, .n_threads = opts.n_threads,
+                                  .n_sessions = opts.n_sessions});
   if (!model) return model.error();
   if (opts.log_deviations) {
     for (const std::string& d : (*model)->deviations()) TRIT_LOG_INFO("--compat %s: %s", opts.compat.c_str(), d.c_str());

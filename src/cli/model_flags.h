@@ -36,6 +36,7 @@ struct LoadOptions {
   std::string compat = "native";  // the --compat name
   int n_ctx = 0;
   int n_threads = 0;
+  int n_sessions = 1;           // Sessions held at once (ModelOptions::n_sessions)
   bool log_deviations = false;  // log each way --compat departs from the model's own definition
 };
 

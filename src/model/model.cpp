@@ -1,12 +1,14 @@
 // Loading: GGUF -> HParams -> bound weights. The forward pass lives in session.cpp.
 #include "model/model.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <string_view>
 
 #include "model/model_impl.h"
 
 #include "kernels/ggml_order.h"
+#include "kernels/thread_pool.h"
 
 namespace trit {
 
@@ -54,14 +56,62 @@ Result<std::unique_ptr<Model>> Model::load(const std::string& path, const ModelO
   if (!file) return file.error();
   auto hp = read_hparams(*file);
   if (!hp) return hp.error();
-  const char* env = std::getenv("TRIT_REPACK");
-  const bool repack = opts.repack_tq1 && !(env != nullptr && std::string_view(env) == "0");
-  auto weights = bind_weights(*file, *hp, repack);
-  if (!weights) return weights.error();
   if (opts.n_ctx < 0) return make_error("context size must be positive, got " + std::to_string(opts.n_ctx));
+  const char* env = std::getenv("TRIT_REPACK");
+  const std::string_view env_repack = env != nullptr ? env : "";
+  const bool repack = opts.repack_tq1 && env_repack != "0";
+  int64_t budget = 0;
+  if (repack) {
+    budget = env_repack == "all" ? kRepackAll
+             : opts.repack_budget >= 0 ? opts.repack_budget
+                                       : default_repack_budget(*file, *hp, opts);
+  }
+  auto weights = bind_weights(*file, *hp, repack, budget);
+  if (!weights) return weights.error();
   auto model = std::unique_ptr<Model>(new Model(std::move(*file), std::move(*hp), opts));
+  model->repack_ = {.repacked = weights->tq1_repacked, .kept = weights->tq1_kept,
+                    .extra_bytes = weights->tq1_extra_bytes, .budget = budget};
   model->weights_ = std::make_shared<ModelWeights>(std::move(*weights));
   return model;
+}
+
+int64_t metadata_heap_bytes(const gguf::File& file) {
+  constexpr size_t kInline = 15;  // std::string's inline capacity (libstdc++, libc++: 22)
+  auto value_bytes = [](auto&& self, const gguf::Value& v) -> int64_t {
+    int64_t n = 0;
+    if (const std::string* s = v.as_string(); s != nullptr && s->size() > kInline) n += int64_t(s->capacity()) + 1;
+    if (const gguf::Array* a = v.as_array())
+      for (const gguf::Value& item : a->items) n += int64_t(sizeof(gguf::Value)) + self(self, item);
+    return n;
+  };
+  int64_t bytes = 0;
+  for (const auto& kv : file.metadata()) bytes += int64_t(sizeof(kv)) + int64_t(kv.key.capacity()) + value_bytes(value_bytes, kv.value);
+  return bytes;
+}
+
+// The TQ1_0 repack's default budget comes from issue #6's memory bound: peak RSS <= model file +
+// KV cache + 100 MB (MB as trit bench reports RSS: MiB). With the file's pages and the KV cache set
+// aside, those 100 MiB hold everything else trit keeps resident:
+//   - a Session's scratch (session_scratch_bytes: 22.5 MiB for the 2B4T shapes, a 256-token chunk),
+//   - the parsed GGUF metadata (metadata_heap_bytes: 13.6 MiB for a 128k vocabulary),
+//   - kRuntimeReserve for what is not counted here: the binary and its shared libraries (~8 MiB
+//     resident on Debian 12), thread stacks, the allocator's slack (~3 MiB after parsing the
+//     2B4T vocabulary), and a margin of ~7 MiB;
+// and the repack may add what is left. A full repack adds the size difference of TQ2_0 and TQ1_0
+// (12 bytes per 256 weights: 93 MiB for 2B4T); nothing else, since the TQ1_0 pages are released.
+// So the 2B4T shapes repack 46 MiB worth, the FFN matrices of their first ~20 layers (largest
+// first, choose_repacks), and the rest runs the TQ1_0 kernel; a model with up to about 1B weights
+// in its layers fits whole.
+// Each Session counts (ModelOptions::n_sessions: trit serve's --parallel). TRIT_REPACK=all
+// (ModelOptions::repack_budget = kRepackAll) repacks everything: faster decode, over the bound.
+int64_t default_repack_budget(const gguf::File& file, const HParams& hp, const ModelOptions& opts) {
+  constexpr int64_t kMiB = int64_t(1) << 20;
+  constexpr int64_t kAllowance = 100 * kMiB;
+  constexpr int64_t kRuntimeReserve = 18 * kMiB;
+  const int threads = opts.n_threads > 0 ? opts.n_threads : default_thread_count();
+  const int64_t others = kRuntimeReserve + metadata_heap_bytes(file) +
+                         std::max(1, opts.n_sessions) * session_scratch_bytes(hp, opts.n_ctx, threads);
+  return std::max<int64_t>(0, kAllowance - others);
 }
 
 std::vector<std::string> Model::deviations() const {

@@ -28,15 +28,31 @@ enum class Compat {
 std::string_view compat_name(Compat c);
 Result<Compat> compat_from_name(std::string_view name);
 
+// ModelOptions::repack_budget: no limit.
+inline constexpr int64_t kRepackAll = INT64_MAX;
+
 struct ModelOptions {
   Compat compat = Compat::kNative;
   int n_ctx = 0;      // 0: min(model context, 4096)
   int n_threads = 0;  // 0: all cores
+  int n_sessions = 1;  // Sessions the caller holds at once (trit serve's slots): each has scratch
   // Rewrite weights at load (kernels/repack.h), value for value: TQ1_0 layer matrices as TQ2_0
   // (faster decode, 22% more weight memory), and, where the kernel reads them (AVX-512 VNNI),
   // Q4_0 / Q8_0 matrices in 16-row groups (same memory). TRIT_REPACK=0 in the environment turns
   // both off.
   bool repack_tq1 = true;
+  // The most resident memory (bytes) that rewrite may add; the matrices over it stay TQ1_0 (same
+  // results, slower kernel). -1: derived from issue #6's memory bound (model.cpp); kRepackAll
+  // (or TRIT_REPACK=all in the environment): every matrix.
+  int64_t repack_budget = -1;
+};
+
+// What the load did with the TQ1_0 layer matrices (ModelOptions::repack_tq1, repack_budget).
+struct RepackStats {
+  int repacked = 0;          // rewritten as TQ2_0
+  int kept = 0;              // left as TQ1_0
+  int64_t extra_bytes = 0;   // resident memory the rewrite added
+  int64_t budget = 0;        // what it was allowed (0 when off)
 };
 
 // Called for every named intermediate tensor when tracing is on (names as in llama.cpp's graph:
@@ -58,6 +74,7 @@ class Model {
   uint64_t n_params() const;
   // Bytes of weights rewritten at load (TQ1_0 as TQ2_0, Q4_0 / Q8_0 in 16-row groups; kernels/repack.h).
   int64_t repacked_bytes() const;
+  const RepackStats& repack_stats() const { return repack_; }
 
  private:
   Model(gguf::File file, HParams hparams, ModelOptions options)
@@ -65,6 +82,7 @@ class Model {
   gguf::File file_;
   HParams hparams_;
   ModelOptions options_;
+  RepackStats repack_;
   std::shared_ptr<const ModelWeights> weights_;  // points into file_'s mapping
   friend class Session;
 };

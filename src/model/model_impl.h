@@ -13,4 +13,16 @@ Activation effective_activation(const HParams& hp, Compat compat);
 // The float rounding a compat profile reproduces (blocks.h RefNumerics).
 RefNumerics ref_numerics(Compat compat);
 
+// Bytes a Session of this model holds besides the KV cache: one prompt chunk's activations,
+// per-thread attention scratch, matmul's quantized activations, one row of logits (session.cpp).
+// n_ctx 0: the Session's default; n_threads: as the pool resolves it (>= 1).
+int64_t session_scratch_bytes(const HParams& hp, int n_ctx, int n_threads);
+
+// Heap bytes of the GGUF metadata parsed into memory (mostly the vocabulary: one gguf::Value per
+// array item, plus the buffers of strings too long for std::string's inline storage).
+int64_t metadata_heap_bytes(const gguf::File& file);
+
+// The resident memory the TQ1_0 -> TQ2_0 repack may add by default (model.cpp explains the rule).
+int64_t default_repack_budget(const gguf::File& file, const HParams& hp, const ModelOptions& opts);
+
 }  // namespace trit

@@ -25,6 +25,20 @@ constexpr int64_t kMinParallelTokens = 4;
 
 }  // namespace
 
+int64_t session_scratch_bytes(const HParams& hp, int n_ctx, int n_threads) {
+  // Session::State's buffers (keep in step with its constructor): x, h; q k v attn and g u sharing
+  // one buffer; rope; per-thread attention scores ...
+  const int64_t B = kMaxBatch, E = hp.n_embd, F = hp.n_ff, hd = hp.head_dim;
+  const int64_t Ekv = int64_t(hp.n_head_kv) * hd;
+  const int64_t ctx = n_ctx > 0 ? n_ctx : int64_t(std::min<uint32_t>(hp.n_ctx_train, 4096));
+  int64_t bytes = B * (2 * E + std::max(2 * E + 2 * Ekv, 2 * F) + hd) * int64_t(sizeof(float));
+  bytes += n_threads * (ctx * int64_t(sizeof(float)) + std::max(ctx, hd) * int64_t(sizeof(fp16_t)));
+  // ... matmul()'s quantized activations of one chunk (at most 2 bytes a value: F16's), and the
+  // logits of one position.
+  bytes += B * std::max(E, F) * 2 + int64_t(hp.n_vocab) * int64_t(sizeof(float));
+  return bytes;
+}
+
 struct Session::State {
   const Model& model;
   const HParams& hp;
@@ -43,16 +57,17 @@ struct Session::State {
   // KV cache, fp16 like llama.cpp's default cache: [n_layer][n_ctx][n_head_kv * head_dim].
   std::vector<fp16_t> k_cache, v_cache;
 
-  // Scratch for one chunk of B tokens (row-major [B][width]).
+  // Scratch for one chunk of B tokens (row-major [B][width]). The attention's buffers and the FFN's
+  // are never live at once, so they share `phase` (session_scratch_bytes counts it once).
   std::vector<float> x;      // [B][n_embd]   residual stream
-  std::vector<float> h;      // [B][n_embd]   normed input of a block
-  std::vector<float> q;      // [B][n_embd]   queries
-  std::vector<float> k;      // [B][n_embd_kv]
-  std::vector<float> v;      // [B][n_embd_kv]
-  std::vector<float> attn;   // [B][n_embd]   attention output (all heads)
-  std::vector<float> o;      // [B][n_embd]   projection output
-  std::vector<float> g;      // [B][n_ff]     gate, then act(gate) * up
-  std::vector<float> u;      // [B][n_ff]     up
+  std::vector<float> h;      // [B][n_embd]   normed input of a block; then the FFN's output
+  std::vector<float> phase;  // [B][max(2 n_embd + 2 n_embd_kv, 2 n_ff)]
+  float* q = nullptr;        // [B][n_embd]   queries; then the attention block's output (Wo)
+  float* k = nullptr;        // [B][n_embd_kv]
+  float* v = nullptr;        // [B][n_embd_kv]
+  float* attn = nullptr;     // [B][n_embd]   attention output (all heads)
+  float* g = nullptr;        // [B][n_ff]     gate, then act(gate) * up (from phase's start)
+  float* u = nullptr;        // [B][n_ff]     up
   std::vector<float> rope;   // [B][head_dim] cos/sin per token
   std::vector<float> scores; // [threads][n_ctx]
   std::vector<fp16_t> scratch16;  // [threads][max(n_ctx, head_dim)]
@@ -72,13 +87,13 @@ struct Session::State {
     const size_t B = kMaxBatch, E = hp.n_embd, Ekv = size_t(hp.n_head_kv) * hp.head_dim;
     x.resize(B * E);
     h.resize(B * E);
-    q.resize(B * E);
-    k.resize(B * Ekv);
-    v.resize(B * Ekv);
-    attn.resize(B * E);
-    o.resize(B * E);
-    g.resize(B * hp.n_ff);
-    u.resize(B * hp.n_ff);
+    phase.resize(B * std::max(2 * E + 2 * Ekv, 2 * size_t(hp.n_ff)));
+    q = phase.data();
+    k = q + B * E;
+    v = k + B * Ekv;
+    attn = v + B * Ekv;
+    g = phase.data();
+    u = g + B * hp.n_ff;
     rope.resize(B * hp.head_dim);
     scores.resize(size_t(pool.size()) * n_ctx);
     scratch16.resize(size_t(pool.size()) * std::max<size_t>(n_ctx, hp.head_dim));
@@ -140,8 +155,8 @@ struct Session::State {
       for (int64_t task = ith; task < n_tasks; task += nth) {
         const int64_t t = task / hp.n_head, head = task % hp.n_head;
         const int64_t kvh = head / group;
-        attention_head(q.data() + t * hp.n_embd + head * hd, kc + kvh * hd, vc + kvh * hd, Ekv,
-                       pos0 + t + 1, hd, scale, sc, sh, attn.data() + t * hp.n_embd + head * hd, num);
+        attention_head(q + t * hp.n_embd + head * hd, kc + kvh * hd, vc + kvh * hd, Ekv,
+                       pos0 + t + 1, hd, scale, sc, sh, attn + t * hp.n_embd + head * hd, num);
       }
     });
   }
@@ -153,62 +168,64 @@ struct Session::State {
     // 1. h = rmsnorm(x) * attn_norm;  q, k, v = Wq h, Wk h, Wv h
     norm_rows(x.data(), L.attn_norm, h.data(), B, E);
     emit("attn_norm", il, h.data(), B, E);
-    matmul(L.wq, h.data(), B, q.data(), pool);
-    matmul(L.wk, h.data(), B, k.data(), pool);
-    matmul(L.wv, h.data(), B, v.data(), pool);
+    matmul(L.wq, h.data(), B, q, pool);
+    matmul(L.wk, h.data(), B, k, pool);
+    matmul(L.wv, h.data(), B, v, pool);
 
     // 2. rope(q), rope(k) at each token's position (cos/sin from forward())
     per_token(B, [&](int64_t t) {
       const float* cs = rope.data() + t * hd;
       for (uint32_t head = 0; head < hp.n_head; ++head)
-        rope_apply(q.data() + t * E + head * hd, hd, hp.rope_type, cs, numerics.rope_fma);
+        rope_apply(q + t * E + head * hd, hd, hp.rope_type, cs, numerics.rope_fma);
       for (uint32_t head = 0; head < hp.n_head_kv; ++head)
-        rope_apply(k.data() + t * Ekv + head * hd, hd, hp.rope_type, cs, numerics.rope_fma);
+        rope_apply(k + t * Ekv + head * hd, hd, hp.rope_type, cs, numerics.rope_fma);
     });
-    emit("Qcur", il, q.data(), B, E);
-    emit("Kcur", il, k.data(), B, Ekv);
-    emit("Vcur", il, v.data(), B, Ekv);
+    emit("Qcur", il, q, B, E);
+    emit("Kcur", il, k, B, Ekv);
+    emit("Vcur", il, v, B, Ekv);
 
     // 3. append k, v to the cache (fp16), then causal attention over positions 0..pos
     fp16_t* kc = k_cache.data() + (size_t(il) * n_ctx + pos0) * Ekv;
     fp16_t* vc = v_cache.data() + (size_t(il) * n_ctx + pos0) * Ekv;
     per_token(B, [&](int64_t t) {
-      fp32_to_fp16_row(k.data() + t * Ekv, kc + t * Ekv, Ekv);
-      fp32_to_fp16_row(v.data() + t * Ekv, vc + t * Ekv, Ekv);
+      fp32_to_fp16_row(k + t * Ekv, kc + t * Ekv, Ekv);
+      fp32_to_fp16_row(v + t * Ekv, vc + t * Ekv, Ekv);
     });
     attention(il, B, pos0);
-    emit("kqv_out", il, attn.data(), B, E);
+    emit("kqv_out", il, attn, B, E);
 
     // 4. bitnet: a = rmsnorm(attn) * attn_sub_norm;  x = x + Wo a
-    const float* attn_in = attn.data();
+    const float* attn_in = attn;
     if (L.attn_sub_norm) {
-      norm_rows(attn.data(), L.attn_sub_norm, h.data(), B, E);
+      norm_rows(attn, L.attn_sub_norm, h.data(), B, E);
       emit("attn_sub_norm", il, h.data(), B, E);
       attn_in = h.data();
     }
-    matmul(L.wo, attn_in, B, o.data(), pool);
-    emit("attn_out", il, o.data(), B, E);
-    add_rows(x.data(), o.data(), B, E);
+    float* o = q;  // q is spent: Wo a goes there
+    matmul(L.wo, attn_in, B, o, pool);
+    emit("attn_out", il, o, B, E);
+    add_rows(x.data(), o, B, E);
     emit("ffn_inp", il, x.data(), B, E);
 
     // 5. f = rmsnorm(x) * ffn_norm;  g = act(Wgate f) * (Wup f)
     norm_rows(x.data(), L.ffn_norm, h.data(), B, E);
     emit("ffn_norm", il, h.data(), B, E);
-    matmul(L.ffn_gate, h.data(), B, g.data(), pool);
-    matmul(L.ffn_up, h.data(), B, u.data(), pool);
-    per_token(B, [&](int64_t t) { gated_activation(activation, g.data() + t * F, u.data() + t * F, F, numerics, F); });
+    matmul(L.ffn_gate, h.data(), B, g, pool);
+    matmul(L.ffn_up, h.data(), B, u, pool);
+    per_token(B, [&](int64_t t) { gated_activation(activation, g + t * F, u + t * F, F, numerics, F); });
 
     // 6. bitnet: g = rmsnorm(g) * ffn_sub_norm;  x = x + Wdown g
-    const float* down_in = g.data();
+    const float* down_in = g;
     if (L.ffn_sub_norm) {
-      emit("ffn_sub_out", il, g.data(), B, F);
-      norm_rows(g.data(), L.ffn_sub_norm, u.data(), B, F);
-      emit("ffn_sub_norm", il, u.data(), B, F);
-      down_in = u.data();
+      emit("ffn_sub_out", il, g, B, F);
+      norm_rows(g, L.ffn_sub_norm, u, B, F);
+      emit("ffn_sub_norm", il, u, B, F);
+      down_in = u;
     }
-    matmul(L.ffn_down, down_in, B, o.data(), pool);
-    emit("ffn_out", il, o.data(), B, E);
-    add_rows(x.data(), o.data(), B, E);
+    float* f = h.data();  // h (the FFN's input) is spent: Wdown g goes there
+    matmul(L.ffn_down, down_in, B, f, pool);
+    emit("ffn_out", il, f, B, E);
+    add_rows(x.data(), f, B, E);
     emit("l_out", il, x.data(), B, E);
   }
 

@@ -1,5 +1,6 @@
 #include "model/weights.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -110,15 +111,35 @@ void release_pages(const uint8_t* p, size_t n) {
   if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
 }
 
-void repack_tq1(ModelWeights& w, WeightMatrix& m) {
-  if (m.type != TensorType::TQ1_0 || m.cols % quant::kQK_K != 0) return;
+bool repackable_tq1(const WeightMatrix& m) { return m.type == TensorType::TQ1_0 && m.cols % quant::kQK_K == 0; }
+
+int64_t tq2_size(const WeightMatrix& m) { return tq2_0_bytes(m.cols / quant::kQK_K * m.rows); }
+
+// Whether this CPU's kernel for `type` reads kernels/repack.h's 16-row groups of an m-row matrix.
+bool interleaved_kernel(TensorType type, const WeightMatrix& m) {
+  const MatmulVariant* v = chosen_matmul_variant(type);
+  return v != nullptr && v->interleaves && can_interleave(type, m.rows);
+}
+
+// TQ1_0 -> TQ2_0, straight into 16-row groups when the TQ2_0 kernel reads those: the row-major
+// TQ2_0 goes through `scratch`, one buffer for every matrix, so the load holds one copy per matrix
+// and leaves no freed copies behind in the heap.
+void repack_tq1(ModelWeights& w, WeightMatrix& m, std::vector<uint8_t>& scratch) {
   const int64_t blocks_per_row = m.cols / quant::kQK_K;
-  std::vector<uint8_t> buf(size_t(tq2_0_bytes(blocks_per_row * m.rows)));
-  repack_tq1_0_as_tq2_0(m.data, buf.data(), blocks_per_row * m.rows);
+  const bool interleave = interleaved_kernel(TensorType::TQ2_0, m);
+  std::vector<uint8_t> buf(size_t(tq2_size(m)));
+  if (interleave) {
+    scratch.resize(buf.size());
+    repack_tq1_0_as_tq2_0(m.data, scratch.data(), blocks_per_row * m.rows);
+    repack_interleaved(TensorType::TQ2_0, scratch.data(), buf.data(), m.rows, m.cols);
+  } else {
+    repack_tq1_0_as_tq2_0(m.data, buf.data(), blocks_per_row * m.rows);
+  }
   release_pages(m.data, m.row_bytes * size_t(m.rows));
   m.type = TensorType::TQ2_0;
   m.data = buf.data();
   m.row_bytes = size_t(tq2_0_bytes(blocks_per_row));
+  m.interleave = interleave ? kInterleaveRows : 0;
   w.repacked_bytes += int64_t(buf.size());
   w.owned_bytes.push_back(std::move(buf));
 }
@@ -127,26 +148,40 @@ void repack_tq1(ModelWeights& w, WeightMatrix& m) {
 // (AVX-512 VNNI): the same bytes, so memory does not grow; the file's pages are released as for
 // TQ1_0.
 void interleave_rows(ModelWeights& w, WeightMatrix& m) {
-  const MatmulVariant* v = chosen_matmul_variant(m.type);
-  if (v == nullptr || !v->interleaves || !can_interleave(m.type, m.rows) || m.interleave != 0) return;
+  if (!interleaved_kernel(m.type, m) || m.interleave != 0) return;
   std::vector<uint8_t> buf(m.row_bytes * size_t(m.rows));
   repack_interleaved(m.type, m.data, buf.data(), m.rows, m.cols);
-  m.interleave = kInterleaveRows;
-  if (!w.owned_bytes.empty() && w.owned_bytes.back().data() == m.data) {
-    // Already a copy (TQ1_0 rewritten as TQ2_0 just before): replace it rather than keep both.
-    m.data = buf.data();
-    w.owned_bytes.back() = std::move(buf);
-    return;
-  }
   release_pages(m.data, buf.size());
   m.data = buf.data();
+  m.interleave = kInterleaveRows;
   w.repacked_bytes += int64_t(buf.size());
   w.owned_bytes.push_back(std::move(buf));
 }
 
 }  // namespace
 
-Result<ModelWeights> bind_weights(const gguf::File& file, const HParams& hp, bool repack) {
+// The TQ2_0 copy minus the TQ1_0 bytes, plus three pages for the rounding: the copy is a heap block
+// of whole pages, and the partial pages at the ends of the file's data stay mapped.
+int64_t tq1_repack_cost(const WeightMatrix& m) {
+  const auto page = int64_t(sysconf(_SC_PAGESIZE));
+  return tq2_size(m) - int64_t(m.row_bytes) * m.rows + 3 * page;
+}
+
+std::vector<bool> choose_repacks(std::span<const int64_t> extra, int64_t budget) {
+  std::vector<size_t> order(extra.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return extra[a] > extra[b]; });
+  std::vector<bool> chosen(extra.size(), false);
+  int64_t left = budget;
+  for (size_t i : order)
+    if (extra[i] <= left) {
+      chosen[i] = true;
+      left -= extra[i];
+    }
+  return chosen;
+}
+
+Result<ModelWeights> bind_weights(const gguf::File& file, const HParams& hp, bool repack, int64_t tq1_budget) {
   ModelWeights w;
   w.owned.reserve(2 * hp.n_layer + 8);  // pointers into `owned` must stay valid
   Binder b{file, w};
@@ -197,12 +232,33 @@ Result<ModelWeights> bind_weights(const gguf::File& file, const HParams& hp, boo
     TRIT_BIND(ffn_down, b.matrix(p + "ffn_down.weight", F, E));
     TRIT_BIND(ffn_sub_norm, b.norm(p + "ffn_sub_norm.weight", F, bitnet));
 #undef TRIT_BIND
-    if (repack)
-      for (WeightMatrix* m : {&L.wq, &L.wk, &L.wv, &L.wo, &L.ffn_gate, &L.ffn_up, &L.ffn_down}) {
-        repack_tq1(w, *m);
-        interleave_rows(w, *m);
-      }
+    if (repack)  // Q4_0 / Q8_0 / TQ2_0 as stored; TQ1_0 below
+      for (WeightMatrix* m : {&L.wq, &L.wk, &L.wv, &L.wo, &L.ffn_gate, &L.ffn_up, &L.ffn_down}) interleave_rows(w, *m);
     w.layers.push_back(L);
+  }
+
+  // TQ1_0 -> TQ2_0 within the budget (choose_repacks), then in file order so the file is read once
+  // front to back. The candidates are in file order, so ties go to earlier layers.
+  std::vector<WeightMatrix*> tq1;
+  for (LayerWeights& L : w.layers)
+    for (WeightMatrix* m : {&L.wq, &L.wk, &L.wv, &L.wo, &L.ffn_gate, &L.ffn_up, &L.ffn_down})
+      if (repackable_tq1(*m)) tq1.push_back(m);
+  std::vector<int64_t> extra(tq1.size());
+  for (size_t i = 0; i < tq1.size(); ++i) extra[i] = tq1_repack_cost(*tq1[i]);
+  const std::vector<bool> chosen = choose_repacks(extra, repack ? tq1_budget : 0);
+  std::vector<uint8_t> scratch;  // repack_tq1's, sized once for the largest: no regrowth
+  size_t largest = 0;
+  for (size_t i = 0; i < tq1.size(); ++i)
+    if (chosen[i] && interleaved_kernel(TensorType::TQ2_0, *tq1[i])) largest = std::max(largest, size_t(tq2_size(*tq1[i])));
+  scratch.reserve(largest);
+  for (size_t i = 0; i < tq1.size(); ++i) {
+    if (!chosen[i]) {
+      ++w.tq1_kept;
+      continue;
+    }
+    repack_tq1(w, *tq1[i], scratch);
+    ++w.tq1_repacked;
+    w.tq1_extra_bytes += extra[i];
   }
   return w;
 }
