@@ -99,10 +99,10 @@ int64_t metadata_heap_bytes(const gguf::File& file) {
 //     2B4T vocabulary), and a margin of ~7 MiB;
 // and the repack may add what is left. A full repack adds the size difference of TQ2_0 and TQ1_0
 // (12 bytes per 256 weights: 93 MiB for 2B4T); nothing else, since the TQ1_0 pages are released.
-// So the 2B4T shapes repack 46 MiB worth, the FFN matrices of their first ~20 layers (largest
-// first, choose_repacks), and the rest runs the TQ1_0 kernel; a model with up to about 1B weights
-// in its layers fits whole.
-// Each Session counts (ModelOptions::n_sessions: trit serve's --parallel). TRIT_REPACK=all
+// So the 2B4T shapes repack 46 MiB worth, the FFN matrices of layers 0-18 and two small attention
+// matrices (largest first, choose_repacks), and the rest runs the TQ1_0 kernel; a model with up to
+// about 1B weights in its layers fits whole. Each Session counts (ModelOptions::n_sessions: trit
+// serve's --parallel); the measured margin for 2B4T at pp512/tg128 is ~7 MiB. TRIT_REPACK=all
 // (ModelOptions::repack_budget = kRepackAll) repacks everything: faster decode, over the bound.
 int64_t default_repack_budget(const gguf::File& file, const HParams& hp, const ModelOptions& opts) {
   constexpr int64_t kMiB = int64_t(1) << 20;
