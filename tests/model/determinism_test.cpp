@@ -116,15 +116,8 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(Repack, Tq1ModelMatchesUnrepacked) {
   const std::string path = testing::synth_model("bitnet", TensorType::TQ1_0);
   ASSERT_FALSE(path.empty());
-  auto logits = [&](bool repack) {
-    auto m = Model::load(path, {.n_ctx = 32, .n_threads = 2, .repack_tq1 = repack});
-    EXPECT_TRUE(m.ok());
-    Session s(**m);
-    std::vector<float> out;
-    EXPECT_TRUE(s.eval(kPrompt, &out, true).ok());
-    return out;
-  };
-  const auto plain = logits(false), repacked = logits(true);
+  const auto plain = testing::eval_logits(path, false, kPrompt), repacked = testing::eval_logits(path, true, kPrompt);
+  ASSERT_FALSE(plain.empty());
   ASSERT_EQ(plain.size(), repacked.size());
   double max_abs = 0, max_diff = 0;
   for (size_t i = 0; i < plain.size(); ++i) {

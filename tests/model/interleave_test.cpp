@@ -34,17 +34,10 @@ TEST_P(Interleave, ModelMatchesRowMajor) {
     GTEST_SKIP() << "this CPU's " << tensor_type_name(c.type) << " kernel reads row-major weights; nothing is rewritten";
   const std::string path = testing::synth_model("llama", c.type, "tiny", 7, c.type, c.untied);
   ASSERT_FALSE(path.empty());
-  auto logits = [&](bool repack, int64_t* repacked) {
-    auto m = Model::load(path, {.n_ctx = 32, .n_threads = 2, .repack_tq1 = repack});
-    EXPECT_TRUE(m.ok());
-    *repacked = (*m)->repacked_bytes();
-    Session s(**m);
-    std::vector<float> out;
-    EXPECT_TRUE(s.eval(kPrompt, &out, true).ok());
-    return out;
-  };
   int64_t plain_bytes = -1, packed_bytes = -1;
-  const auto plain = logits(false, &plain_bytes), packed = logits(true, &packed_bytes);
+  const auto plain = testing::eval_logits(path, false, kPrompt, -1, &plain_bytes);
+  const auto packed = testing::eval_logits(path, true, kPrompt, -1, &packed_bytes);
+  ASSERT_FALSE(plain.empty());
   EXPECT_EQ(plain_bytes, 0);
   EXPECT_GT(packed_bytes, 0) << "no matrix was rewritten";
   ASSERT_EQ(plain.size(), packed.size());
@@ -77,21 +70,11 @@ TEST_P(InterleaveExact, ModelEqualsRowMajorBitForBit) {
     GTEST_SKIP() << "this CPU's " << tensor_type_name(c.type) << " kernel reads row-major weights";
   const std::string path = testing::synth_model(c.arch, c.type);
   ASSERT_FALSE(path.empty());
-  auto logits = [&](bool repack, int64_t* repacked) {
-    auto m = Model::load(path, {.n_ctx = 32, .n_threads = 2, .repack_tq1 = repack});
-    EXPECT_TRUE(m.ok());
-    *repacked = (*m)->repacked_bytes();
-    Session s(**m);
-    std::vector<float> out;
-    EXPECT_TRUE(s.eval(kPrompt, &out, true).ok());
-    // Then one token at a time (decode's tiles).
-    std::vector<float> step;
-    EXPECT_TRUE(s.eval(std::vector<int32_t>{42}, &step).ok());
-    out.insert(out.end(), step.begin(), step.end());
-    return out;
-  };
+  // The prompt, then one decode step (the one-token tiles).
   int64_t plain_bytes = -1, packed_bytes = -1;
-  const auto plain = logits(false, &plain_bytes), packed = logits(true, &packed_bytes);
+  const auto plain = testing::eval_logits(path, false, kPrompt, 42, &plain_bytes);
+  const auto packed = testing::eval_logits(path, true, kPrompt, 42, &packed_bytes);
+  ASSERT_FALSE(plain.empty());
   EXPECT_EQ(plain_bytes, 0);
   EXPECT_GT(packed_bytes, 0) << "no matrix was rewritten";
   ASSERT_EQ(plain.size(), packed.size());

@@ -5,7 +5,9 @@
 
 #include <filesystem>
 #include <cctype>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "model/model.h"
 #include "synth/synth.h"
@@ -29,6 +31,26 @@ inline std::string synth_model(const std::string& arch, TensorType type, const s
   o.tied_embeddings = !untied;
   auto r = synth::write_model(o, path);
   return r.ok() ? path : std::string();
+}
+
+// All positions' logits of `prompt` from a fresh session on the model at `path`, loaded with or
+// without the load-time weight rewrites (ModelOptions::repack_tq1), 2 threads; then, when
+// decode_token >= 0, that one token's logits appended (a decode step). *repacked (if set) gets
+// Model::repacked_bytes(). Empty when loading fails (the caller's assertions then fail).
+inline std::vector<float> eval_logits(const std::string& path, bool repack, std::span<const int32_t> prompt,
+                                      int32_t decode_token = -1, int64_t* repacked = nullptr) {
+  auto m = Model::load(path, {.n_ctx = 32, .n_threads = 2, .repack_tq1 = repack});
+  if (!m.ok()) return {};
+  if (repacked != nullptr) *repacked = (*m)->repacked_bytes();
+  Session s(**m);
+  std::vector<float> out;
+  if (!s.eval(prompt, &out, true).ok()) return {};
+  if (decode_token >= 0) {
+    std::vector<float> step;
+    if (!s.eval(std::vector<int32_t>{decode_token}, &step).ok()) return {};
+    out.insert(out.end(), step.begin(), step.end());
+  }
+  return out;
 }
 
 // gtest parameter names for cases with arch, type and compat: "bitnet_tq2_0_llama_cpp".
