@@ -70,7 +70,7 @@ int register_all() {
     for (const auto& v : matmul_variants(s.type)) {
       if (!isa_available(v.isa)) continue;
       for (bool interleaved : {false, true}) {
-        if (interleaved && !(v.interleaves && can_interleave(s.type, s.rows))) continue;
+        if (interleaved && !(v.interleaves() && can_interleave(s.type, s.rows))) continue;
         for (int64_t n_tokens : {1, 16})
           for (int threads : {1, 2}) {
             const std::string name = std::string(v.name) + (interleaved ? "_x16" : "") + "/" + std::to_string(s.rows) +

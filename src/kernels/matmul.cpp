@@ -26,7 +26,7 @@ namespace {
 constexpr std::array kTq2 = {
     MatmulVariant{"matmul_tq2_q8k_ref", Isa::kScalar, scalar::quantize_q8_K, scalar::matmul_rows_vec_dot},
     MatmulVariant{"matmul_tq2_q8k_avx2", Isa::kAvx2, avx2::quantize_q8_K, avx2::matmul_rows_tq2_q8k},
-    MatmulVariant{"matmul_tq2_q8k_vnni", Isa::kAvx512Vnni, avx2::quantize_q8_K, vnni::matmul_rows_tq2_q8k, 0, true},
+    MatmulVariant{"matmul_tq2_q8k_vnni", Isa::kAvx512Vnni, avx2::quantize_q8_K, vnni::matmul_rows_tq2_q8k, 0, vnni::x16_rows_tq2_q8k},
 };
 // No AVX-512 VNNI row for TQ1_0: its unpack, not the dot, is the cost, and the 512-bit unpack
 // measured slower than the AVX2 one on Zen 4 (28 vs 30.5 GMAC/s for one token).
@@ -39,23 +39,23 @@ constexpr std::array kTq1 = {
 constexpr std::array kI2s = {
     MatmulVariant{"matmul_i2s_i8_ref", Isa::kScalar, scalar::quantize_i8_s, scalar::matmul_rows_i2_s},
     MatmulVariant{"matmul_i2s_i8_avx2", Isa::kAvx2, avx2::quantize_i8_s, avx2::matmul_rows_i2s_i8},
-    MatmulVariant{"matmul_i2s_i8_vnni", Isa::kAvx512Vnni, avx2::quantize_i8_s, vnni::matmul_rows_i2s_i8, 0, true},
+    MatmulVariant{"matmul_i2s_i8_vnni", Isa::kAvx512Vnni, avx2::quantize_i8_s, avx2::matmul_rows_i2s_i8, 0, vnni::x16_rows_i2s_i8},
 };
 constexpr std::array kQ8_0 = {
     MatmulVariant{"matmul_q8_0_q8_0_ref", Isa::kScalar, scalar::quantize_q8_0, scalar::matmul_rows_vec_dot},
     MatmulVariant{"matmul_q8_0_q8_0_avx2", Isa::kAvx2, avx2::quantize_q8_0, avx2::matmul_rows_q8_0_q8_0},
-    MatmulVariant{"matmul_q8_0_q8_0_vnni", Isa::kAvx512Vnni, avx2::quantize_q8_0, vnni::matmul_rows_q8_0_q8_0, 0, true},
+    MatmulVariant{"matmul_q8_0_q8_0_vnni", Isa::kAvx512Vnni, avx2::quantize_q8_0, vnni::matmul_rows_q8_0_q8_0, 0, vnni::x16_rows_q8_0_q8_0},
 };
 constexpr std::array kQ4_0 = {
     MatmulVariant{"matmul_q4_0_q8_0_ref", Isa::kScalar, scalar::quantize_q8_0, scalar::matmul_rows_vec_dot},
     MatmulVariant{"matmul_q4_0_q8_0_avx2", Isa::kAvx2, avx2::quantize_q8_0, avx2::matmul_rows_q4_0_q8_0},
-    MatmulVariant{"matmul_q4_0_q8_0_vnni", Isa::kAvx512Vnni, avx2::quantize_q8_0, vnni::matmul_rows_q4_0_q8_0, 0, true},
+    MatmulVariant{"matmul_q4_0_q8_0_vnni", Isa::kAvx512Vnni, avx2::quantize_q8_0, vnni::matmul_rows_q4_0_q8_0, 0, vnni::x16_rows_q4_0_q8_0},
 };
 constexpr std::array kF16 = {
     MatmulVariant{"matmul_f16_f16_ref", Isa::kScalar, scalar::quantize_f16, scalar::matmul_rows_vec_dot},
     MatmulVariant{"matmul_f16_f16_avx2", Isa::kAvx2, avx2::quantize_f16_f32, avx2::matmul_rows_f16_f16, 4},
     // AVX-512: the AVX2 kernel on row-major weights, a 16-rows-per-register one on the 16-row layout.
-    MatmulVariant{"matmul_f16_f16_avx512", Isa::kAvx512Vnni, avx2::quantize_f16_f32, vnni::matmul_rows_f16_f16, 4, true},
+    MatmulVariant{"matmul_f16_f16_avx512", Isa::kAvx512Vnni, avx2::quantize_f16_f32, avx2::matmul_rows_f16_f16, 4, vnni::x16_rows_f16_f16},
 };
 // Q6_K on AVX2: exact int32 lanes by element % 8 and the reference's lane-wise float epilogue
 // (kernels/matmul_q6k_avx2.cpp), so it equals quant/'s vec_dot bit for bit.
@@ -176,7 +176,8 @@ const MatmulVariant* chosen_matmul_variant(TensorType type) {
 
 void matmul_with(const MatmulVariant& v, const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
                  ThreadPool& pool) {
-  TRIT_ASSERT(w.interleave == 0 || (v.interleaves && w.interleave == kInterleaveRows));
+  TRIT_ASSERT(w.interleave == 0 || (v.interleaves() && w.interleave == kInterleaveRows));
+  const MatmulRowsFn rows = w.interleave == 0 ? v.rows : v.rows_x16;
   const int64_t stride = act_row_bytes(v, w.type, w.cols);
   // 64-byte aligned rows of quantized tokens, reused across calls on this thread.
   thread_local std::vector<uint8_t> buf;
@@ -197,7 +198,7 @@ void matmul_with(const MatmulVariant& v, const WeightMatrix& w, const float* x, 
   }
   const MatmulArgs args{&w, base, padded, n_tokens, y};
   // Row chunks are multiples of 16 so SIMD kernels see whole groups of rows.
-  pool.parallel_for(w.rows, 16, [&](int64_t r0, int64_t r1) { v.rows(args, r0, r1); });
+  pool.parallel_for(w.rows, 16, [&](int64_t r0, int64_t r1) { rows(args, r0, r1); });
 }
 
 void matmul(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool) {

@@ -22,7 +22,7 @@ struct WeightMatrix {
   float out_scale = 1.0f;     // optional `<name>.scale` tensor (mainline bitnet): multiplies y
   size_t row_bytes = 0;       // bytes per stored row
   // 0: rows as stored in the file; kInterleaveRows (16): Q4_0 / Q8_0 in kernels/repack.h's
-  // 16-row groups, which only the variants with MatmulVariant::interleaves read.
+  // 16-row groups, which only the variants with a MatmulVariant::rows_x16 read.
   int interleave = 0;
 };
 

@@ -59,9 +59,5 @@ void x16_rows_f16_f16(const MatmulArgs& a, int64_t r0, int64_t r1) {
   for_each_tile<kTile, 2>(a, r0, r1, [&](auto T, int64_t g, int64_t t) { x16_tile<T()>(a, g, t); });
 }
 
-void matmul_rows_f16_f16(const MatmulArgs& a, int64_t r0, int64_t r1) {
-  if (a.w->interleave == kInterleaveRows) return x16_rows_f16_f16(a, r0, r1);
-  avx2::matmul_rows_f16_f16(a, r0, r1);
-}
 
 }  // namespace trit::vnni

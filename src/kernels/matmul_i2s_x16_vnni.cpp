@@ -105,10 +105,4 @@ void x16_rows_i2s_i8(const MatmulArgs& a, int64_t r0, int64_t r1, bool gfni) {
 
 void x16_rows_i2s_i8(const MatmulArgs& a, int64_t r0, int64_t r1) { x16_rows_i2s_i8(a, r0, r1, cpu_features().gfni); }
 
-void matmul_rows_i2s_i8(const MatmulArgs& a, int64_t r0, int64_t r1) {
-  if (a.w->interleave == kInterleaveRows) return x16_rows_i2s_i8(a, r0, r1);
-  // Row-major I2_S runs the AVX2 kernel: a 512-bit row-major version measured slower (kernels/README.md).
-  avx2::matmul_rows_i2s_i8(a, r0, r1);
-}
-
 }  // namespace trit::vnni

@@ -1,5 +1,5 @@
-// AVX-512 VNNI Q8_0 / Q4_0 matmuls (avx512f/bw/vl/vnni) on row-major weights. Weights in the
-// 16-row layout (WeightMatrix::interleave) go to matmul_q8_x16_vnni.cpp.
+// AVX-512 VNNI Q8_0 / Q4_0 matmuls (avx512f/bw/vl/vnni) on row-major weights (the 16-row layout:
+// matmul_q8_x16_vnni.cpp).
 //
 // One token at a time (decode, and fewer than kTile tokens): q8_tile_avx2.h with vpdpbusd in place
 // of maddubs + madd.
@@ -30,7 +30,6 @@
 
 #include "kernels/kernels_vnni.h"
 #include "kernels/q8_tile_avx2.h"
-#include "kernels/repack.h"
 
 namespace trit::vnni {
 namespace {
@@ -192,12 +191,10 @@ void gemm(const MatmulArgs& a, int64_t r0, int64_t r1) {
 }  // namespace
 
 void matmul_rows_q8_0_q8_0(const MatmulArgs& a, int64_t r0, int64_t r1) {
-  if (a.w->interleave == kInterleaveRows) return x16_rows_q8_0_q8_0(a, r0, r1);
   if (a.n_tokens < kTile) return avx2::q8_rows<avx2::Q8_0Weights, true>(a, r0, r1);
   gemm<Q8_0Pair>(a, r0, r1);
 }
 void matmul_rows_q4_0_q8_0(const MatmulArgs& a, int64_t r0, int64_t r1) {
-  if (a.w->interleave == kInterleaveRows) return x16_rows_q4_0_q8_0(a, r0, r1);
   if (a.n_tokens < kTile) return avx2::q8_rows<avx2::Q4_0Weights, true>(a, r0, r1);
   gemm<Q4_0Pair>(a, r0, r1);
 }

@@ -25,7 +25,6 @@
 
 #include "kernels/kernels_avx2.h"
 #include "kernels/kernels_vnni.h"
-#include "kernels/repack.h"
 #include "kernels/ternary_unpack_avx2.h"
 #include "quant/q8_k.h"
 
@@ -189,7 +188,6 @@ void ternary_rows(const MatmulArgs& a, int64_t r0, int64_t r1) {
 }  // namespace
 
 void matmul_rows_tq2_q8k(const MatmulArgs& a, int64_t r0, int64_t r1) {
-  if (a.w->interleave == kInterleaveRows) return x16_rows_tq2_q8k(a, r0, r1);
   // A single token (decode) runs the AVX2 kernel: with one token the unpack is not shared, and the
   // 512-bit version measured slower on DRAM-resident weights (2B4T decode, Zen 4). Same results.
   if (a.n_tokens < 4) return avx2::matmul_rows_tq2_q8k(a, r0, r1);

@@ -45,9 +45,11 @@ struct MatmulVariant {
   // Bytes per activation value when the variant's format is not the type's vec_dot format
   // (F16 AVX2 keeps F16-rounded values as F32: 4); 0: act_row_bytes(type, cols).
   int act_value_bytes = 0;
-  // Whether `rows` also reads weights in kernels/repack.h's 16-row layout (WeightMatrix::interleave);
-  // the model repacks Q4_0 / Q8_0 matrices at load when the chosen variant does.
-  bool interleaves = false;
+  // The same outputs from weights in kernels/repack.h's 16-row layout (WeightMatrix::interleave),
+  // or null when the variant reads row-major weights only. The model rewrites matrices into that
+  // layout at load when the chosen variant has it; matmul_with() picks the function by layout.
+  MatmulRowsFn rows_x16 = nullptr;
+  bool interleaves() const { return rows_x16 != nullptr; }
 };
 
 // I2_S activations as one byte row (so every type shares the same plumbing): a header with

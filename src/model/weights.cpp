@@ -118,7 +118,7 @@ int64_t tq2_size(const WeightMatrix& m) { return tq2_0_bytes(m.cols / quant::kQK
 // Whether this CPU's kernel for `type` reads kernels/repack.h's 16-row groups of an m-row matrix.
 bool interleaved_kernel(TensorType type, const WeightMatrix& m) {
   const MatmulVariant* v = chosen_matmul_variant(type);
-  return v != nullptr && v->interleaves && can_interleave(type, m.rows);
+  return v != nullptr && v->interleaves() && can_interleave(type, m.rows);
 }
 
 // TQ1_0 -> TQ2_0, straight into 16-row groups when the TQ2_0 kernel reads those: the row-major

@@ -133,7 +133,7 @@ TEST_P(MatmulVariants, InterleavedRowsEqualReferenceBitForBit) {
   const Case c = GetParam();
   const MatmulVariant* fast = nullptr;
   for (const auto& v : matmul_variants(c.type))
-    if (v.interleaves) fast = &v;
+    if (v.interleaves()) fast = &v;
   if (fast == nullptr) GTEST_SKIP() << tensor_type_name(c.type) << " has no variant for 16-row groups";
   if (!isa_available(fast->isa)) GTEST_SKIP() << "host lacks " << isa_name(fast->isa) << "; " << fast->name << " not tested";
   const MatmulVariant& ref = c.type == TensorType::TQ2_0 ? *fast : matmul_variants(c.type)[0];

@@ -30,7 +30,7 @@ class Interleave : public ::testing::TestWithParam<Case> {};
 TEST_P(Interleave, ModelMatchesRowMajor) {
   const Case c = GetParam();
   const MatmulVariant* v = chosen_matmul_variant(c.type);
-  if (v == nullptr || !v->interleaves)
+  if (v == nullptr || !v->interleaves())
     GTEST_SKIP() << "this CPU's " << tensor_type_name(c.type) << " kernel reads row-major weights; nothing is rewritten";
   const std::string path = testing::synth_model("llama", c.type, "tiny", 7, c.type, c.untied);
   ASSERT_FALSE(path.empty());
@@ -66,7 +66,7 @@ class InterleaveExact : public ::testing::TestWithParam<ExactCase> {};
 TEST_P(InterleaveExact, ModelEqualsRowMajorBitForBit) {
   const ExactCase c = GetParam();
   const MatmulVariant* v = chosen_matmul_variant(c.type);
-  if (v == nullptr || !v->interleaves)
+  if (v == nullptr || !v->interleaves())
     GTEST_SKIP() << "this CPU's " << tensor_type_name(c.type) << " kernel reads row-major weights";
   const std::string path = testing::synth_model(c.arch, c.type);
   ASSERT_FALSE(path.empty());
