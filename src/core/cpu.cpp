@@ -32,6 +32,7 @@ CpuFeatures detect() {
         f.avx512vl = zmm && (b & (1u << 31));
         f.avx512vnni = zmm && (c & (1u << 11));
         f.gfni = ymm && (c & (1u << 8));
+        f.avx512vbmi = zmm && (c & (1u << 1));
       }
       if (__get_cpuid_count(7, 1, &a, &b, &c, &d)) f.avxvnni = ymm && (a & (1u << 4));
     }
@@ -68,6 +69,7 @@ std::string cpu_features_string() {
   add(f.avx512bw, "avx512bw");
   add(f.avx512vl, "avx512vl");
   add(f.avx512vnni, "avx512vnni");
+  add(f.avx512vbmi, "avx512vbmi");
   add(f.gfni, "gfni");
   add(f.avxvnni, "avxvnni");
   add(f.neon, "neon");

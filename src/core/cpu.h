@@ -15,6 +15,7 @@ struct CpuFeatures {
   bool avx512vl = false;
   bool avx512vnni = false;
   bool gfni = false;  // GF(2^8) affine byte transforms (ternary code extraction in the VNNI kernels)
+  bool avx512vbmi = false;  // byte permutes (vpermt2b: the TQ1_0 16-row kernel's base-3 table)
   bool avxvnni = false;
   bool neon = false;
   bool dotprod = false;

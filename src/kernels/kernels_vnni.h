@@ -26,5 +26,8 @@ void x16_rows_i2s_i8(const MatmulArgs& a, int64_t r0, int64_t r1, bool gfni);
 // (matmul_f16_x16_vnni.cpp); row-major F16 runs AVX2.
 void x16_rows_f16_f16(const MatmulArgs& a, int64_t r0, int64_t r1);
 void x16_rows_q4_0_q8_0(const MatmulArgs& a, int64_t r0, int64_t r1);
+// TQ1_0 on its 16-row layout, equal to the scalar reference bit for bit (matmul_tq1_x16_vbmi.cpp).
+// Call only where isa_available(Isa::kAvx512Vbmi).
+void x16_rows_tq1_q8k(const MatmulArgs& a, int64_t r0, int64_t r1);
 
 }  // namespace trit::vnni

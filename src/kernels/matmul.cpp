@@ -28,11 +28,14 @@ constexpr std::array kTq2 = {
     MatmulVariant{"matmul_tq2_q8k_avx2", Isa::kAvx2, avx2::quantize_q8_K, avx2::matmul_rows_tq2_q8k},
     MatmulVariant{"matmul_tq2_q8k_vnni", Isa::kAvx512Vnni, avx2::quantize_q8_K, vnni::matmul_rows_tq2_q8k, 0, vnni::x16_rows_tq2_q8k},
 };
-// No AVX-512 VNNI row for TQ1_0: its unpack, not the dot, is the cost, and the 512-bit unpack
-// measured slower than the AVX2 one on Zen 4 (28 vs 30.5 GMAC/s for one token).
+// TQ1_0: no AVX-512 kernel on row-major weights (its unpack, not the dot, is the cost, and the
+// 512-bit unpack measured slower than the AVX2 one on Zen 4: 28 vs 30.5 GMAC/s for one token).
+// On the 16-row layout, whose bytes are re-encoded for a table lookup (kernels/repack.h), the
+// base-3 unpack is two byte permutes, which need VBMI.
 constexpr std::array kTq1 = {
     MatmulVariant{"matmul_tq1_q8k_ref", Isa::kScalar, scalar::quantize_q8_K, scalar::matmul_rows_vec_dot},
     MatmulVariant{"matmul_tq1_q8k_avx2", Isa::kAvx2, avx2::quantize_q8_K, avx2::matmul_rows_tq1_q8k},
+    MatmulVariant{"matmul_tq1_q8k_vbmi", Isa::kAvx512Vbmi, avx2::quantize_q8_K, avx2::matmul_rows_tq1_q8k, 0, vnni::x16_rows_tq1_q8k},
 };
 // I2_S on AVX-512 VNNI reads the 16-row layout only; on row-major weights it runs the AVX2 kernel
 // (a row-major 512-bit kernel measured much slower for decode: 2B4T I2_S, Zen 4, 13.7 vs 18.2 tok/s).
@@ -74,7 +77,7 @@ Isa isa_cap() {
     const char* e = std::getenv("TRIT_ISA");
     if (e != nullptr && std::strcmp(e, "scalar") == 0) return Isa::kScalar;
     if (e != nullptr && std::strcmp(e, "avx2") == 0) return Isa::kAvx2;
-    return Isa::kAvx512Vnni;
+    return Isa::kAvx512Vbmi;
   }();
   return cap;
 }
@@ -101,7 +104,8 @@ struct KernelSet {
       if (pick != nullptr)
         TRIT_LOG_DEBUG("kernels: %s -> %s", std::string(f.name).c_str(), std::string(pick->name).c_str());
     }
-    const Isa best = isa_supported(Isa::kAvx512Vnni) ? Isa::kAvx512Vnni
+    const Isa best = isa_supported(Isa::kAvx512Vbmi) ? Isa::kAvx512Vbmi
+                     : isa_supported(Isa::kAvx512Vnni) ? Isa::kAvx512Vnni
                      : isa_supported(Isa::kAvx2)      ? Isa::kAvx2
                                                       : Isa::kScalar;
     TRIT_LOG_DEBUG("kernels: isa %s (cpu: %s)%s", std::string(isa_name(best)).c_str(), cpu_features_string().c_str(),
@@ -121,6 +125,7 @@ std::string_view isa_name(Isa isa) {
     case Isa::kScalar: return "scalar";
     case Isa::kAvx2: return "avx2";
     case Isa::kAvx512Vnni: return "avx512vnni";
+    case Isa::kAvx512Vbmi: return "avx512vbmi";
   }
   return "?";
 }
@@ -132,6 +137,7 @@ bool isa_available(Isa isa) {
     case Isa::kScalar: return true;
     case Isa::kAvx2: return avx2;
     case Isa::kAvx512Vnni: return avx2 && f.avx512f && f.avx512bw && f.avx512vl && f.avx512vnni;
+    case Isa::kAvx512Vbmi: return isa_available(Isa::kAvx512Vnni) && f.avx512vbmi && f.gfni;
   }
   return false;
 }

@@ -17,7 +17,8 @@
 namespace trit {
 
 // In increasing order: dispatch picks the last supported row of a table.
-enum class Isa { kScalar, kAvx2, kAvx512Vnni };
+// kAvx512Vbmi: AVX-512 VNNI plus VBMI and GFNI (Ice Lake, Zen 4 and later).
+enum class Isa { kScalar, kAvx2, kAvx512Vnni, kAvx512Vbmi };
 std::string_view isa_name(Isa isa);
 // Whether this CPU can run `isa`, and whether TRIT_ISA (scalar | avx2) has not ruled it out.
 bool isa_supported(Isa isa);

@@ -78,6 +78,37 @@ void interleave_tq2_0(const uint8_t* src, uint8_t* dst, int64_t rows, int64_t co
   }
 }
 
+// TQ1_0: per group and 256-column block, the 16 scales, then 13 chunks; chunk s, row j, byte i
+// holds the codes (value + 1) t_n of planes p = 5s + n (elements 4p + i; t_n = 0 past plane 63) as
+// t_0 + 3 t_1 + 9 t_2 + 27 t_3 + 81 t_4.
+void interleave_tq1_0(const uint8_t* src, uint8_t* dst, int64_t rows, int64_t cols) {
+  using quant::TQ1_0Block;
+  const int64_t nb = cols / quant::kQK_K, row_bytes = nb * int64_t(sizeof(TQ1_0Block));
+  int8_t codes[kInterleaveRows][quant::kQK_K];
+  for (int64_t g = 0; g < rows / kInterleaveRows; ++g) {
+    uint8_t* out = dst + g * kInterleaveRows * row_bytes;
+    for (int64_t b = 0; b < nb; ++b) {
+      for (int j = 0; j < kInterleaveRows; ++j) {
+        const auto* blk = reinterpret_cast<const TQ1_0Block*>(src + (g * kInterleaveRows + j) * row_bytes) + b;
+        quant::unpack_tq1_0(*blk, codes[j]);
+        std::memcpy(out + 2 * j, &blk->d, 2);
+      }
+      uint8_t* q = out + 2 * kInterleaveRows;
+      for (int chunk = 0; chunk < kTq1Chunks; ++chunk)
+        for (int j = 0; j < kInterleaveRows; ++j)
+          for (int i = 0; i < 4; ++i) {
+            int byte = 0;
+            for (int n = 4; n >= 0; --n) {
+              const int p = kTq1PlanesPerChunk * chunk + n;
+              byte = 3 * byte + (p < kTq1Planes ? codes[j][4 * p + i] + 1 : 0);
+            }
+            *q++ = uint8_t(byte);
+          }
+      out += kInterleaveRows * sizeof(TQ1_0Block);
+    }
+  }
+}
+
 // I2_S: per group and 128-column block, chunk m = 0..7 holds bytes 4m..4m+3 of each row's block
 // (no scales: I2_S has one per tensor).
 void interleave_i2_s(const uint8_t* src, uint8_t* dst, int64_t rows, int64_t cols) {
@@ -110,7 +141,7 @@ void interleave_f16(const uint8_t* src, uint8_t* dst, int64_t rows, int64_t cols
 
 bool can_interleave(TensorType type, int64_t rows) {
   return (type == TensorType::Q4_0 || type == TensorType::Q8_0 || type == TensorType::TQ2_0 ||
-          type == TensorType::I2_S || type == TensorType::F16) &&
+          type == TensorType::TQ1_0 || type == TensorType::I2_S || type == TensorType::F16) &&
          rows > 0 && rows % kInterleaveRows == 0;
 }
 
@@ -123,9 +154,9 @@ void repack_interleaved(TensorType type, const uint8_t* src, uint8_t* dst, int64
     TRIT_ASSERT(can_interleave(type, rows) && cols % quant::kQK_I2_S == 0);
     return interleave_i2_s(src, dst, rows, cols);
   }
-  if (type == TensorType::TQ2_0) {
+  if (type == TensorType::TQ2_0 || type == TensorType::TQ1_0) {
     TRIT_ASSERT(can_interleave(type, rows) && cols % quant::kQK_K == 0);
-    return interleave_tq2_0(src, dst, rows, cols);
+    return type == TensorType::TQ2_0 ? interleave_tq2_0(src, dst, rows, cols) : interleave_tq1_0(src, dst, rows, cols);
   }
   TRIT_ASSERT(can_interleave(type, rows) && cols % 32 == 0);
   if (type == TensorType::Q4_0) interleave<quant::Q4_0Block, 4>(src, dst, rows, cols);

@@ -6,7 +6,7 @@
 // the same arithmetic, so results under TRIT_ISA=scalar are bit-identical) and lets decode run the
 // TQ2_0 kernels, at the price of 22% more weight bytes in memory.
 //
-// Q4_0, Q8_0, TQ2_0, I2_S and F16 matrices are rewritten as groups of 16 rows (WeightMatrix::interleave = 16) for
+// Q4_0, Q8_0, TQ1_0, TQ2_0, I2_S and F16 matrices are rewritten as groups of 16 rows (WeightMatrix::interleave = 16) for
 // the AVX-512 VNNI kernels: per group and per 32-column block, the 16 rows' f16 scales, then the
 // values in chunks of 64 bytes that hold 4 consecutive values of each of the 16 rows (row j at
 // bytes 4j..4j+3). One vpdpbusd then computes 16 rows at once against 4 broadcast activation bytes,
@@ -19,6 +19,12 @@
 //         holding qs[32h + 4L .. 32h + 4L + 3] of each row (the codes of ggml's int32 lane L:
 //         elements 32c + 4L .. 32c + 4L + 3 of every 32-element chunk c), 1056 bytes per group
 //         and block;
+//   TQ1_0 (256 columns per block): 16 x f16 d, then 13 chunks of 5 planes (64 planes: plane p is
+//         elements 4p .. 4p + 3 of each row); chunk s, row j, byte i holds the codes t_n (value + 1)
+//         of row j's element 4p + i for p = 5s + n as t_0 + 3 t_1 + 9 t_2 + 27 t_3 + 81 t_4 (plane
+//         64, past the end, is 0), 864 bytes per group and block. Not the file's base-3 order
+//         (ggml scales the byte so a multiply extracts a digit): here one 256-entry byte table gives
+//         t_0..t_3 as bit pairs and two compares give t_4;
 //   I2_S (128 columns per block, one scale per tensor): chunk m = 0..7 holds bytes 4m..4m+3 of
 //         each row's 32-byte block, 512 bytes per group and block;
 //   F16: column c of the 16 rows as 32 contiguous bytes (row j at bytes 2j, 2j + 1).
@@ -33,7 +39,10 @@ namespace trit {
 // Rows per interleaved group.
 inline constexpr int kInterleaveRows = 16;
 
-// Whether repack_interleaved() handles `type` (Q4_0, Q8_0, TQ2_0, I2_S, F16) with `rows` rows.
+// The TQ1_0 16-row layout: 13 chunks per group and block, 5 planes of 4 elements per chunk, 64 planes.
+inline constexpr int kTq1Chunks = 13, kTq1PlanesPerChunk = 5, kTq1Planes = 64;
+
+// Whether repack_interleaved() handles `type` (Q4_0, Q8_0, TQ1_0, TQ2_0, I2_S, F16) with `rows` rows.
 bool can_interleave(TensorType type, int64_t rows);
 
 // dst (rows * row_bytes bytes) = the row-major matrix at src in the 16-row layout.

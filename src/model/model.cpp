@@ -8,6 +8,7 @@
 #include "model/model_impl.h"
 
 #include "kernels/ggml_order.h"
+#include "kernels/matmul_variants.h"
 #include "kernels/thread_pool.h"
 
 namespace trit {
@@ -62,9 +63,10 @@ Result<std::unique_ptr<Model>> Model::load(const std::string& path, const ModelO
   const bool repack = opts.repack_tq1 && env_repack != "0";
   int64_t budget = 0;
   if (repack) {
-    budget = env_repack == "all" ? kRepackAll
-             : opts.repack_budget >= 0 ? opts.repack_budget
-                                       : default_repack_budget(*file, *hp, opts);
+    budget = env_repack == "all"        ? kRepackAll
+             : opts.repack_budget >= 0  ? opts.repack_budget
+             : tq1_reads_16_row_groups() ? 0
+                                         : default_repack_budget(*file, *hp, opts);
   }
   auto weights = bind_weights(*file, *hp, repack, budget);
   if (!weights) return weights.error();
@@ -73,6 +75,14 @@ Result<std::unique_ptr<Model>> Model::load(const std::string& path, const ModelO
                     .extra_bytes = weights->tq1_extra_bytes, .budget = budget};
   model->weights_ = std::make_shared<ModelWeights>(std::move(*weights));
   return model;
+}
+
+// Where the TQ1_0 kernel reads 16-row groups (Isa::kAvx512Vbmi) it decodes about as fast as TQ2_0
+// (kernels/matmul_tq1_x16_vbmi.cpp), so by default nothing is rewritten as TQ2_0 and TQ1_0 keeps
+// its size; elsewhere default_repack_budget() decides.
+bool tq1_reads_16_row_groups() {
+  const MatmulVariant* v = chosen_matmul_variant(TensorType::TQ1_0);
+  return v != nullptr && v->interleaves();
 }
 
 int64_t metadata_heap_bytes(const gguf::File& file) {

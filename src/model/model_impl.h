@@ -23,6 +23,9 @@ int64_t session_scratch_bytes(const HParams& hp, int n_ctx, int n_threads);
 int64_t metadata_heap_bytes(const gguf::File& file);
 
 // The resident memory the TQ1_0 -> TQ2_0 repack may add by default (model.cpp explains the rule).
+// Whether this CPU's TQ1_0 kernel reads kernels/repack.h's 16-row groups: then the default budget
+// is 0 (TQ1_0 stays TQ1_0, in 16-row groups).
+bool tq1_reads_16_row_groups();
 int64_t default_repack_budget(const gguf::File& file, const HParams& hp, const ModelOptions& opts);
 
 }  // namespace trit

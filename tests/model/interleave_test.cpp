@@ -1,4 +1,4 @@
-// Q4_0 / Q8_0 / TQ2_0 / I2_S / F16 matrices are rewritten at load into 16-row groups where this CPU's kernel reads them
+// Q4_0 / Q8_0 / TQ1_0 / TQ2_0 / I2_S / F16 matrices are rewritten at load into 16-row groups where this CPU's kernel reads them
 // (AVX-512 VNNI; kernels/repack.h). The interleaved kernels equal the scalar reference bit for bit
 // (tests/kernels/) and the row-major ones follow ggml's 8-lane epilogue (F16: both sum floats, in
 // different orders): the two differ by float
@@ -22,7 +22,7 @@ const std::vector<int32_t> kPrompt = {1, 15, 99, 7, 250, 3, 42, 8, 160, 77, 5, 3
 
 struct Case {
   TensorType type;
-  bool untied;  // a separate output.weight, which is rewritten too
+  bool untied;  // a separate output.weight, which is rewritten too; tied F16 embeddings are as well
 };
 
 class Interleave : public ::testing::TestWithParam<Case> {};
@@ -54,8 +54,9 @@ TEST_P(Interleave, ModelMatchesRowMajor) {
 }
 
 // TQ2_0's interleaved kernel keeps the row-major kernels' exact operations (llama.cpp's 8-lane
-// epilogue), and I2_S's dot is an exact integer before one per-row epilogue: for both, the whole
-// model's logits are the same bits, for a prompt and for decode steps.
+// epilogue); TQ1_0's (with TRIT_REPACK off: its row-major kernel) and I2_S's dots are exact integers
+// before the same per-row epilogue: for all three, the whole model's logits are the same bits, for
+// a prompt and for decode steps.
 struct ExactCase {
   const char* arch;
   TensorType type;
@@ -68,7 +69,8 @@ TEST_P(InterleaveExact, ModelEqualsRowMajorBitForBit) {
   const MatmulVariant* v = chosen_matmul_variant(c.type);
   if (v == nullptr || !v->interleaves())
     GTEST_SKIP() << "this CPU's " << tensor_type_name(c.type) << " kernel reads row-major weights";
-  const std::string path = testing::synth_model(c.arch, c.type);
+  // F32 embeddings: the F16 head's 16-row groups sum in another order (the Interleave cases).
+  const std::string path = testing::synth_model(c.arch, c.type, "tiny", 7, TensorType::F32);
   ASSERT_FALSE(path.empty());
   // The prompt, then one decode step (the one-token tiles).
   int64_t plain_bytes = -1, packed_bytes = -1;
@@ -83,12 +85,14 @@ TEST_P(InterleaveExact, ModelEqualsRowMajorBitForBit) {
 
 INSTANTIATE_TEST_SUITE_P(Ternary, InterleaveExact,
                          ::testing::Values(ExactCase{"bitnet", TensorType::TQ2_0},
+                                           ExactCase{"bitnet", TensorType::TQ1_0},
                                            ExactCase{"bitnet-b1.58", TensorType::I2_S}),
                          [](const auto& p) { return std::string(tensor_type_name(p.param.type)); });
 
 INSTANTIATE_TEST_SUITE_P(Q4Q8F16, Interleave,
                          ::testing::Values(Case{TensorType::Q4_0, false}, Case{TensorType::Q8_0, false},
-                                           Case{TensorType::Q4_0, true}, Case{TensorType::F16, true}),
+                                           Case{TensorType::Q4_0, true}, Case{TensorType::F16, true},
+                                           Case{TensorType::F16, false}),
                          [](const auto& p) {
                            return std::string(tensor_type_name(p.param.type)) + (p.param.untied ? "_untied" : "");
                          });

@@ -20,7 +20,9 @@ inline std::string synth_model(const std::string& arch, TensorType type, const s
   auto dir = std::filesystem::temp_directory_path() / ("trit_model_test_" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   const std::string path = (dir / (arch + "_" + std::string(tensor_type_name(type)) + "_" + shape + "_" +
-                                   std::to_string(seed) + (untied ? "_u" : "") + ".gguf")).string();
+                                   std::to_string(seed) + (untied ? "_u" : "") +
+                                   (embd != TensorType::F16 ? "_e" + std::string(tensor_type_name(embd)) : "") +
+                                   ".gguf")).string();
   if (std::filesystem::exists(path)) return path;
   synth::Options o;
   o.arch = arch;
