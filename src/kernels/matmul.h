@@ -29,8 +29,7 @@ struct WeightMatrix {
 // y[t * w.rows + r] = out_scale * dot(W[r], quantize(x[t * w.cols ...])) for t < n_tokens.
 void matmul(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool);
 
-// One stored row dequantized to floats (embedding lookup). n = w.cols. Row-major weights of any
-// type, or F16 in 16-row groups (a tied head, model/weights.cpp).
+// One stored row dequantized to floats (embedding lookup). n = w.cols.
 void dequantize_weight_row(const WeightMatrix& w, int64_t row, float* out);
 
 // The name of the kernel matmul() uses for a weight type on this CPU ("tq2_0_q8k_avx2"), for logs

@@ -5,8 +5,6 @@
 #include <vector>
 
 #include "core/assert.h"
-#include "core/fp16.h"
-#include "kernels/repack.h"
 #include "quant/formats.h"
 #include "quant/i2_s.h"
 #include "quant/q8_0.h"
@@ -49,12 +47,7 @@ void matmul_ref(const WeightMatrix& w, const float* x, int64_t n_tokens, float* 
 }
 
 void dequantize_weight_row(const WeightMatrix& w, int64_t row, float* out) {
-  if (w.interleave != 0) {  // a tied F16 head in 16-row groups (kernels/repack.h): column c at 32c
-    TRIT_ASSERT(w.type == TensorType::F16 && w.interleave == kInterleaveRows);
-    const auto* group = reinterpret_cast<const fp16_t*>(w.data + row / kInterleaveRows * kInterleaveRows * w.row_bytes);
-    for (int64_t c = 0; c < w.cols; ++c) out[c] = fp16_to_fp32(group[c * kInterleaveRows + row % kInterleaveRows]);
-    return;
-  }
+  TRIT_ASSERT(w.interleave == 0);  // embeddings keep the file's layout
   if (w.type == TensorType::I2_S) {
     quant::dequantize_row_i2_s(w.data + row * w.row_bytes, w.tensor_scale, out, w.cols);
     return;

@@ -204,23 +204,6 @@ TEST(Interleaved, TernaryGfniAndShiftExtractionAgree) {
   }
 }
 
-// A tied F16 head in 16-row groups is also the embedding table: every row reads back unchanged.
-TEST(Repack, InterleavedF16RowsReadBackAsStored) {
-  const int64_t rows = 48, cols = 40;
-  const auto ow = test::random_weights(TensorType::F16, rows, cols, 3);
-  std::vector<uint8_t> packed(ow.bytes.size());
-  repack_interleaved(TensorType::F16, ow.bytes.data(), packed.data(), rows, cols);
-  WeightMatrix pw = ow.w;
-  pw.data = packed.data();
-  pw.interleave = kInterleaveRows;
-  std::vector<float> want(static_cast<size_t>(cols)), got(want.size());
-  for (int64_t r = 0; r < rows; ++r) {
-    dequantize_weight_row(ow.w, r, want.data());
-    dequantize_weight_row(pw, r, got.data());
-    for (int64_t c = 0; c < cols; ++c) ASSERT_EQ(got[size_t(c)], want[size_t(c)]) << "row " << r << " col " << c;
-  }
-}
-
 TEST(Repack, InterleaveOnlyWholeGroupsOfSupportedTypes) {
   EXPECT_TRUE(can_interleave(TensorType::Q4_0, 32));
   EXPECT_TRUE(can_interleave(TensorType::Q8_0, 16));
