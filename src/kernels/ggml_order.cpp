@@ -4,6 +4,8 @@
 #include <cstring>
 
 #include "core/cpu.h"
+#include "kernels/kernels_avx2.h"
+#include "kernels/matmul_variants.h"
 
 namespace trit {
 
@@ -72,10 +74,16 @@ float reduce_f32x8(const float* v) {
 
 }  // namespace
 
+void silu_expf(float* x, int64_t n) {
+  if (isa_supported(Isa::kAvx2)) return avx2::silu_ggml(x, n);  // the same bits, 8 at a time
+  for (int64_t i = 0; i < n; ++i) x[i] = x[i] / (1.0f + ggml_expf(0.0f - x[i]));
+}
+
 void silu_ggml(float* x, int64_t n, int lanes) {
   int64_t i = 0;
   if (lanes == 8 || lanes == 16) {
-    for (const int64_t nv = n / lanes * lanes; i < nv; ++i) x[i] = x[i] / (1.0f + ggml_expf(0.0f - x[i]));
+    i = n / lanes * lanes;
+    silu_expf(x, i);
   }
   for (; i < n; ++i) x[i] = x[i] / (1.0f + std::exp(-x[i]));
 }

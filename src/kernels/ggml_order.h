@@ -30,6 +30,8 @@ double softmax_exp_ggml(const float* x, float max, float* y, int64_t n, int lane
 // ggml_vec_silu_f32: whole vectors of `lanes` with ggml_v_silu (x / (1 + ggml_v_expf(-x))), the
 // tail with x / (1 + expf(-x)). In place.
 void silu_ggml(float* x, int64_t n, int lanes);
+// x / (1 + ggml_expf(-x)) for every element (AVX2 where the CPU has it: the same bits).
+void silu_expf(float* x, int64_t n);
 
 // ggml_vec_dot_f16 (K·q without llamafile): four accumulators of `lanes` lanes over steps of
 // 4 * lanes elements with fused multiply-adds, combined as ggml's GGML_F32xN_REDUCE, the rest in

@@ -26,6 +26,10 @@ void matmul_rows_f16_f16(const MatmulArgs& a, int64_t r0, int64_t r1);
 
 // Attention helpers (model/blocks.cpp attention_head): fp16 x fp16 dot in float, and
 // out[d] += p * v[d] with v fp16.
+// x[i] / (1 + ggml_expf(-x[i])) for every element, bit-identical to the scalar form
+// (activation_avx2.cpp).
+void silu_ggml(float* x, int64_t n);
+
 // kernels/repack.h, with the AVX2 TQ1_0 unpack.
 void repack_tq1_0_as_tq2_0(const uint8_t* src, uint8_t* dst, int64_t n_blocks);
 

@@ -3,6 +3,7 @@
 // that each is the function it claims to be, in the order it claims.
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
 #include <random>
 #include <vector>
@@ -56,6 +57,25 @@ TEST(GgmlOrder, SiluUsesTheVectorExpOnWholeVectorsOnly) {
   silu_ggml(y.data(), 21, 16);
   for (size_t i = 0; i < 16; ++i) EXPECT_EQ(y[i], x[i] / (1.0f + ggml_expf(0.0f - x[i]))) << i;
   for (size_t i = 16; i < 21; ++i) EXPECT_EQ(y[i], x[i] / (1.0f + std::exp(-x[i]))) << i;
+}
+
+// silu_expf runs 8 at a time on AVX2 CPUs: the same bits as the scalar form for every input,
+// including the ones its fast path hands back to the scalar code (|n| > 126: x beyond about
+// +-87, infinities, NaN) and vectors that mix the two.
+TEST(GgmlOrder, SiluExpfEqualsTheScalarFormBitForBit) {
+  std::vector<float> x;
+  for (float v = -120.0f; v <= 120.0f; v += 0.037f) x.push_back(v);
+  for (float v : {0.0f, -0.0f, 1e-30f, -1e-30f, 87.5f, -87.5f, 89.0f, -104.0f, INFINITY, -INFINITY, NAN}) x.push_back(v);
+  std::vector<float> y = x;
+  silu_expf(y.data(), int64_t(y.size()));
+  for (size_t i = 0; i < x.size(); ++i) {
+    const float want = x[i] / (1.0f + ggml_expf(0.0f - x[i]));
+    if (std::isnan(want)) {
+      EXPECT_TRUE(std::isnan(y[i])) << x[i];
+      continue;
+    }
+    EXPECT_EQ(std::bit_cast<uint32_t>(y[i]), std::bit_cast<uint32_t>(want)) << "x = " << x[i];
+  }
 }
 
 TEST(GgmlOrder, DotsAgreeWithDoublePrecision) {
