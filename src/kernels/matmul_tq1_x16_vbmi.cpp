@@ -7,8 +7,8 @@
 // so that a 256-entry table (two vpermt2b over 128 entries each, then a byte blend on the top bit)
 // returns t_0..t_3 as bit pairs, which one GFNI affine transform apiece moves to the low bits, and
 // t_4 = q / 81 is two compares. Per 64 bytes of weights (5 code registers for 16 rows x 4
-// elements) that is 12 instructions instead of ~30, and decode streams TQ1_0's 1.69 bits per weight
-// at nearly the rate of TQ2_0's 2.06.
+// elements) that is 13 instructions instead of ~30, and cached weights run at ~85% of the TQ2_0
+// kernel's weights per second (benchmarks/) while a DRAM-bound decode reads 18% fewer bytes.
 //
 // The arithmetic is the scalar reference's (quant/tq1_0.cpp): per row, token and block the exact
 // int32 sum of codes x activations minus the activations' sum, then sum += float(sumi) * (dx * dy)

@@ -1,10 +1,11 @@
 // Weight layouts rewritten at load for speed, value for value.
 //
 // TQ1_0 packs 5 trits per byte (1.69 bits per weight), and decoding them costs more than the dot
-// product itself (~30 vs ~75 GMAC/s for TQ2_0's 2-bit codes on AVX2). Rewriting a TQ1_0 matrix once
-// as TQ2_0 keeps every code and every block scale (the scalar references of the two formats are
-// the same arithmetic, so results under TRIT_ISA=scalar are bit-identical) and lets decode run the
-// TQ2_0 kernels, at the price of 22% more weight bytes in memory.
+// product itself (~30 vs ~75 GMAC/s for TQ2_0's 2-bit codes on AVX2). On CPUs without the 16-row
+// TQ1_0 kernel (below), rewriting a TQ1_0 matrix once as TQ2_0 keeps every code and every block
+// scale (the scalar references of the two formats are the same arithmetic, so results under
+// TRIT_ISA=scalar are bit-identical) and lets decode run the TQ2_0 kernels, at the price of 22%
+// more weight bytes in memory.
 //
 // Q4_0, Q8_0, TQ1_0, TQ2_0, I2_S and F16 matrices are rewritten as groups of 16 rows (WeightMatrix::interleave = 16) for
 // the AVX-512 VNNI kernels: per group and per 32-column block, the 16 rows' f16 scales, then the
