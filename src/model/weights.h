@@ -7,6 +7,7 @@
 #include <span>
 #include <vector>
 
+#include "core/page_buffer.h"
 #include "core/result.h"
 #include "gguf/gguf.h"
 #include "kernels/matmul.h"
@@ -38,7 +39,7 @@ struct ModelWeights {
   std::vector<float> rope_freqs;  // optional llama3-style frequency factors, head_dim/2
   std::vector<LayerWeights> layers;
   std::vector<std::vector<float>> owned;  // converted norms
-  std::vector<std::vector<uint8_t>> owned_bytes;  // repacked matrices (kernels/repack.h)
+  std::vector<PageBuffer> owned_bytes;  // the matrices rewritten at load (kernels/repack.h): one mapping
   int64_t repacked_bytes = 0;                     // their total size
   int tq1_repacked = 0;         // TQ1_0 layer matrices rewritten as TQ2_0
   int tq1_kept = 0;             // TQ1_0 layer matrices left as stored (repack off, or over the budget)
