@@ -28,7 +28,7 @@ template <int T>
 void x16_tile(const MatmulArgs& a, int64_t g, int64_t t0) {
   const WeightMatrix& w = *a.w;
   const int64_t n = w.cols;
-  const uint8_t* base = w.data + g * kInterleaveRows * int64_t(w.row_bytes);
+  const uint8_t* base = group_base(w, g);
   const float* x[T];
   for (int k = 0; k < T; ++k) x[k] = reinterpret_cast<const float*>(a.xq + (t0 + k) * a.xq_stride);
   // Independent FMA chains per token, the same for every tile size: a batch and one token at a

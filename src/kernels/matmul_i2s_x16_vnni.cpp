@@ -42,7 +42,7 @@ struct Token {
 template <int T, bool kGfni>
 void x16_tile(const MatmulArgs& a, int64_t g, int64_t t0, int64_t nb) {
   const WeightMatrix& w = *a.w;
-  const uint8_t* base = w.data + g * kInterleaveRows * int64_t(w.row_bytes);
+  const uint8_t* base = group_base(w, g);
   Token tok[T];
   for (int k = 0; k < T; ++k) {
     const uint8_t* p = a.xq + (t0 + k) * a.xq_stride;

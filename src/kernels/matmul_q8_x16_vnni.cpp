@@ -86,13 +86,10 @@ void act_side(const Q8_0Block* y, int64_t nb, ActSide* out) {
 template <class W, int T>
 void x16_tile(const MatmulArgs& a, int64_t g, int64_t t0, const ActSide* side, int64_t nb) {
   const WeightMatrix& w = *a.w;
-  const uint8_t* base = w.data + g * kInterleaveRows * int64_t(w.row_bytes);
+  const uint8_t* base = group_base(w, g);
   const Q8_0Block* y[T];
   const ActSide* s[T];
-  for (int k = 0; k < T; ++k) {
-    y[k] = reinterpret_cast<const Q8_0Block*>(a.xq + (t0 + k) * a.xq_stride);
-    s[k] = side + (t0 + k) * nb;
-  }
+  tile_tokens(a, t0, side, nb, y, s);
   __m512 acc[T];
   for (int k = 0; k < T; ++k) acc[k] = _mm512_setzero_ps();
   for (int64_t b = 0; b < nb; ++b) {

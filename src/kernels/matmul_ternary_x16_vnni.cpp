@@ -77,13 +77,10 @@ inline __m512 lane_sum(const __m512 l[8]) {
 template <int T, bool kGfni>
 void x16_tile(const MatmulArgs& a, int64_t g, int64_t t0, const LaneInit* inits, int64_t nb) {
   const WeightMatrix& w = *a.w;
-  const uint8_t* base = w.data + g * kInterleaveRows * int64_t(w.row_bytes);
+  const uint8_t* base = group_base(w, g);
   const Q8KBlock* y[T];
   const LaneInit* init[T];
-  for (int k = 0; k < T; ++k) {
-    y[k] = reinterpret_cast<const Q8KBlock*>(a.xq + (t0 + k) * a.xq_stride);
-    init[k] = inits + (t0 + k) * nb;
-  }
+  tile_tokens(a, t0, inits, nb, y, init);
   __m512 acc[T][8];
   for (int k = 0; k < T; ++k)
     for (int lane = 0; lane < 8; ++lane) acc[k][lane] = _mm512_setzero_ps();

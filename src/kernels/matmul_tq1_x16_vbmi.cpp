@@ -77,13 +77,10 @@ void x16_tile(const MatmulArgs& a, int64_t g, int64_t t0, const int32_t* inits, 
   // One token's 64 vpdpbusd per block would be one dependency chain: split it.
   constexpr int kChains = T >= 4 ? 1 : 4;
   const WeightMatrix& w = *a.w;
-  const uint8_t* base = w.data + g * kInterleaveRows * int64_t(w.row_bytes);
+  const uint8_t* base = group_base(w, g);
   const Q8KBlock* y[T];
   const int32_t* init[T];
-  for (int k = 0; k < T; ++k) {
-    y[k] = reinterpret_cast<const Q8KBlock*>(a.xq + (t0 + k) * a.xq_stride);
-    init[k] = inits + (t0 + k) * nb;
-  }
+  tile_tokens(a, t0, inits, nb, y, init);
   __m512 acc[T];
   for (int k = 0; k < T; ++k) acc[k] = _mm512_setzero_ps();
   for (int64_t b = 0; b < nb; ++b) {

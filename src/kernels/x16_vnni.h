@@ -29,6 +29,22 @@ constexpr uint64_t bit_pair_matrix(int s) {
   return (uint64_t(1u << (2 * s)) << 56) | (uint64_t(1u << (2 * s + 1)) << 48);
 }
 
+// Row group g's first byte.
+inline const uint8_t* group_base(const WeightMatrix& w, int64_t g) {
+  return w.data + g * kInterleaveRows * int64_t(w.row_bytes);
+}
+
+// Tokens [t0, t0 + T) of a tile: each one's quantized row as `Block`s (y), and its `nb` per-block
+// values in `side` (s: side + t * nb for token t).
+template <class Block, class Side, int T>
+void tile_tokens(const MatmulArgs& a, int64_t t0, const Side* side, int64_t nb, const Block* (&y)[T],
+                 const Side* (&s)[T]) {
+  for (int k = 0; k < T; ++k) {
+    y[k] = reinterpret_cast<const Block*>(a.xq + (t0 + k) * a.xq_stride);
+    s[k] = side + (t0 + k) * nb;
+  }
+}
+
 // Row groups [r0 / 16, r1 / 16) x all tokens, in chunks of kChunkGroups groups: tiles of kTile
 // tokens, then one of kMid, then single tokens. tile(size, g, t) with size a
 // std::integral_constant<int, T> runs row group g x tokens [t, t + T).
