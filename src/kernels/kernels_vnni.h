@@ -14,11 +14,14 @@ void matmul_rows_q4_0_q8_0(const MatmulArgs& a, int64_t r0, int64_t r1);
 // The same on weights in kernels/repack.h's 16-row layout (r0, r1 multiples of 16), equal to the
 // scalar reference bit for bit (matmul_q8_x16_vnni.cpp); MatmulVariant::rows_x16.
 void x16_rows_q8_0_q8_0(const MatmulArgs& a, int64_t r0, int64_t r1);
-// TQ2_0 in the 16-row layout, equal bit for bit to the row-major kernels (matmul_ternary_x16_vnni.cpp).
+// TQ2_0 in the 16-row layout (matmul_ternary_x16_vnni.cpp): equal bit for bit to the scalar
+// reference; _ggml: to the row-major kernels instead (llama.cpp's x86 epilogue, MatmulOrder::kGgmlX86).
 void x16_rows_tq2_q8k(const MatmulArgs& a, int64_t r0, int64_t r1);
+void x16_rows_tq2_q8k_ggml(const MatmulArgs& a, int64_t r0, int64_t r1);
 // gfni: extract the 2-bit codes with GFNI affine transforms (only where cpu_features().gfni) instead
 // of shifts and masks; the overloads without it choose by CPU. The same results either way.
 void x16_rows_tq2_q8k(const MatmulArgs& a, int64_t r0, int64_t r1, bool gfni);
+void x16_rows_tq2_q8k_ggml(const MatmulArgs& a, int64_t r0, int64_t r1, bool gfni);
 // I2_S on the 16-row layout, exact integers (matmul_i2s_x16_vnni.cpp); row-major I2_S runs AVX2.
 void x16_rows_i2s_i8(const MatmulArgs& a, int64_t r0, int64_t r1);
 void x16_rows_i2s_i8(const MatmulArgs& a, int64_t r0, int64_t r1, bool gfni);

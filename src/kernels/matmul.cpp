@@ -26,7 +26,8 @@ namespace {
 constexpr std::array kTq2 = {
     MatmulVariant{"matmul_tq2_q8k_ref", Isa::kScalar, scalar::quantize_q8_K, scalar::matmul_rows_vec_dot},
     MatmulVariant{"matmul_tq2_q8k_avx2", Isa::kAvx2, avx2::quantize_q8_K, avx2::matmul_rows_tq2_q8k},
-    MatmulVariant{"matmul_tq2_q8k_vnni", Isa::kAvx512Vnni, avx2::quantize_q8_K, vnni::matmul_rows_tq2_q8k, 0, vnni::x16_rows_tq2_q8k},
+    MatmulVariant{"matmul_tq2_q8k_vnni", Isa::kAvx512Vnni, avx2::quantize_q8_K, vnni::matmul_rows_tq2_q8k, 0, vnni::x16_rows_tq2_q8k,
+                 vnni::x16_rows_tq2_q8k_ggml},
 };
 // TQ1_0: no AVX-512 kernel on row-major weights (its unpack, not the dot, is the cost, and the
 // 512-bit unpack measured slower than the AVX2 one on Zen 4: 28 vs 30.5 GMAC/s for one token).
@@ -181,9 +182,9 @@ const MatmulVariant* chosen_matmul_variant(TensorType type) {
 }
 
 void matmul_with(const MatmulVariant& v, const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
-                 ThreadPool& pool) {
+                 ThreadPool& pool, MatmulOrder order) {
   TRIT_ASSERT(w.interleave == 0 || (v.interleaves() && w.interleave == kInterleaveRows));
-  const MatmulRowsFn rows = w.interleave == 0 ? v.rows : v.rows_x16;
+  const MatmulRowsFn rows = v.rows_for(w.interleave, order);
   const int64_t stride = act_row_bytes(v, w.type, w.cols);
   // 64-byte aligned rows of quantized tokens, reused across calls on this thread.
   thread_local std::vector<uint8_t> buf;
@@ -207,11 +208,11 @@ void matmul_with(const MatmulVariant& v, const WeightMatrix& w, const float* x, 
   pool.parallel_for(w.rows, 16, [&](int64_t r0, int64_t r1) { rows(args, r0, r1); });
 }
 
-void matmul(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool) {
+void matmul(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool, MatmulOrder order) {
   if (n_tokens <= 0) return;
   const MatmulVariant* v = chosen_matmul_variant(w.type);
   TRIT_ASSERT(v != nullptr);
-  matmul_with(*v, w, x, n_tokens, y, pool);
+  matmul_with(*v, w, x, n_tokens, y, pool, order);
 }
 
 std::string matmul_kernel_name(TensorType type) {

@@ -26,8 +26,16 @@ struct WeightMatrix {
   int interleave = 0;
 };
 
+// Whose float rounding a kernel follows where it has the choice (today: TQ2_0 on the 16-row layout,
+// kernels/matmul_ternary_x16_vnni.cpp). The integer sums are exact either way.
+enum class MatmulOrder {
+  kFastest,  // the scalar reference's epilogue where that is faster
+  kGgmlX86,  // llama.cpp's x86 epilogue (8 float lanes per block): TQ2_0 equals llama.cpp to the last bit
+};
+
 // y[t * w.rows + r] = out_scale * dot(W[r], quantize(x[t * w.cols ...])) for t < n_tokens.
-void matmul(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool);
+void matmul(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool,
+            MatmulOrder order = MatmulOrder::kFastest);
 
 // One stored row dequantized to floats (embedding lookup). n = w.cols.
 void dequantize_weight_row(const WeightMatrix& w, int64_t row, float* out);

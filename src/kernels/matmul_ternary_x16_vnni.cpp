@@ -1,18 +1,24 @@
-// AVX-512 VNNI TQ2_0 x Q8_K matmul on weights in kernels/repack.h's 16-row layout.
+// AVX-512 VNNI TQ2_0 x Q8_K matmul on weights in kernels/repack.h's 16-row layout, two epilogues.
 //
-// The AVX2 kernel (matmul_ternary_avx2.cpp) reproduces llama.cpp's x86 epilogue: per row, token
-// and block, 8 exact int32 lanes (lane L: elements 32c + 4L .. +3 of every 32-element chunk c,
-// minus the activation sum of elements 32L .. 32L + 31), each converted to float and fused-multiply-
-// added with dy * dx into its own float lane, then ggml's hsum of the 8 lanes. Here a 512-bit
-// register holds one such lane for 16 rows: the layout puts lane L's codes of 16 rows side by side,
-// so one vpdpbusd against 4 broadcast activation bytes advances lane L of 16 rows, and the float
-// epilogue (convert, FMA) runs once per 16 rows instead of once per row. The operations per lane
-// are the AVX2 kernel's, in the same order, so the results are equal bit for bit (tests/kernels/),
-// and TQ2_0 still equals llama.cpp's output.
+// The layout puts lane L's codes of 16 rows side by side (lane L: elements 32c + 4L .. +3 of every
+// 32-element chunk c), so one vpdpbusd against 4 broadcast activation bytes advances 16 rows.
+//
+// x16_rows_tq2_q8k (the default): the scalar reference's epilogue (quant/tq2_0.cpp): per row, token
+// and block one exact int32 over all 256 codes, then sum += float(sumi) * (dy * dx) without FMA.
+// Equal to the reference bit for bit, and one float epilogue per 64 vpdpbusd.
+//
+// x16_rows_tq2_q8k_ggml (MatmulOrder::kGgmlX86, the --compat profiles): llama.cpp's x86 epilogue,
+// which the AVX2 kernel (matmul_ternary_avx2.cpp) reproduces: per row, token and block, 8 exact
+// int32 lanes (lane L, minus the activation sum of elements 32L .. 32L + 31), each converted to
+// float and fused-multiply-added with dy * dx into its own float lane, then ggml's hsum of the 8
+// lanes. A 512-bit register holds one such lane for 16 rows; the operations per lane are the AVX2
+// kernel's, in the same order, so TQ2_0 equals llama.cpp's output to the last bit. Its FMA per
+// lane and block (one per 8 vpdpbusd) shares the vpdpbusd ports: measured 173 GMAC/s against the
+// default's, see benchmarks/.
 //
 // Blocking: per block and lane, the 8 code registers of 16 rows serve up to kTile tokens; the
-// float lanes (kTile x 8 registers) live on the stack, in L1. kChunkGroups row groups stay in L2
-// while the token tiles pass.
+// accumulators of kTile tokens stay in registers (ggml's 8 float lanes per token on the stack, in
+// L1). kChunkGroups row groups stay in L2 while the token tiles pass.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #pragma GCC diagnostic ignored "-Wuninitialized"
 
@@ -73,9 +79,51 @@ inline __m512 lane_sum(const __m512 l[8]) {
   return _mm512_add_ps(_mm512_add_ps(s0, s2), _mm512_add_ps(s1, s3));
 }
 
-// Row group g x tokens [t0, t0 + T).
+// Row group g x tokens [t0, t0 + T), the reference's epilogue. inits: ternary_block_offsets.
 template <int T, bool kGfni>
-void x16_tile(const MatmulArgs& a, int64_t g, int64_t t0, const LaneInit* inits, int64_t nb) {
+void x16_tile(const MatmulArgs& a, int64_t g, int64_t t0, const int32_t* inits, int64_t nb) {
+  // One token's 64 vpdpbusd per block would be one dependency chain: split it.
+  constexpr int kChains = T >= 4 ? 1 : 4;
+  const WeightMatrix& w = *a.w;
+  const uint8_t* base = group_base(w, g);
+  const Q8KBlock* y[T];
+  const int32_t* init[T];
+  tile_tokens(a, t0, inits, nb, y, init);
+  __m512 acc[T];
+  for (int k = 0; k < T; ++k) acc[k] = _mm512_setzero_ps();
+  for (int64_t b = 0; b < nb; ++b) {
+    const uint8_t* blk = base + b * kBlockBytes;
+    if constexpr (T == 1)
+      for (int64_t i = 0; i < kBlockBytes; i += 64) _mm_prefetch(reinterpret_cast<const char*>(blk + 3 * kBlockBytes + i), _MM_HINT_T0);
+    __m512i sum[T][kChains];
+    for (int k = 0; k < T; ++k) {
+      sum[k][0] = _mm512_set1_epi32(init[k][b]);
+      for (int m = 1; m < kChains; ++m) sum[k][m] = _mm512_setzero_si512();
+    }
+    for (int lane = 0; lane < 8; ++lane) {
+      __m512i c[8];
+      lane_codes<kGfni>(blk + 2 * kInterleaveRows + 128 * lane, c);
+      for (int j = 0; j < 8; ++j)
+        for (int k = 0; k < T; ++k) {
+          const int m = (8 * lane + j) % kChains;
+          sum[k][m] = _mm512_dpbusd_epi32(sum[k][m], c[j], _mm512_set1_epi32(load_i32(y[k][b].qs + 4 * lane + 32 * j)));
+        }
+    }
+    const __m512 dx = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk)));
+    for (int k = 0; k < T; ++k) {
+      __m512i s = sum[k][0];
+      for (int m = 1; m < kChains; ++m) s = _mm512_add_epi32(s, sum[k][m]);
+      acc[k] = _mm512_add_ps(acc[k], _mm512_mul_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(_mm512_set1_ps(y[k][b].d), dx)));
+    }
+  }
+  const __m512 out_scale = _mm512_set1_ps(w.out_scale);
+  for (int k = 0; k < T; ++k)
+    _mm512_storeu_ps(a.y + (t0 + k) * w.rows + g * kInterleaveRows, _mm512_mul_ps(acc[k], out_scale));
+}
+
+// Row group g x tokens [t0, t0 + T), ggml's 8 float lanes.
+template <int T, bool kGfni>
+void x16_tile_ggml(const MatmulArgs& a, int64_t g, int64_t t0, const LaneInit* inits, int64_t nb) {
   const WeightMatrix& w = *a.w;
   const uint8_t* base = group_base(w, g);
   const Q8KBlock* y[T];
@@ -112,24 +160,42 @@ void x16_tile(const MatmulArgs& a, int64_t g, int64_t t0, const LaneInit* inits,
 }
 
 template <bool kGfni>
-void x16_rows(const MatmulArgs& a, int64_t r0, int64_t r1, const LaneInit* inits, int64_t nb) {
-  for_each_tile<kTile, 4>(a, r0, r1, [&](auto T, int64_t g, int64_t t) { x16_tile<T(), kGfni>(a, g, t, inits, nb); });
+void x16_rows(const MatmulArgs& a, int64_t r0, int64_t r1) {
+  const int64_t nb = a.w->cols / kQK_K;
+  thread_local std::vector<int32_t> inits;
+  ternary_block_offsets(a, nb, inits);
+  for_each_tile<kTile, 4>(a, r0, r1, [&](auto T, int64_t g, int64_t t) { x16_tile<T(), kGfni>(a, g, t, inits.data(), nb); });
 }
 
-}  // namespace
-
-void x16_rows_tq2_q8k(const MatmulArgs& a, int64_t r0, int64_t r1, bool gfni) {
+template <bool kGfni>
+void x16_rows_ggml(const MatmulArgs& a, int64_t r0, int64_t r1) {
   const int64_t nb = a.w->cols / kQK_K;
   thread_local std::vector<LaneInit> inits;
   inits.resize(size_t(a.n_tokens * nb));
   for (int64_t t = 0; t < a.n_tokens; ++t)
     lane_inits(reinterpret_cast<const Q8KBlock*>(a.xq + t * a.xq_stride), nb, &inits[size_t(t * nb)]);
-  if (gfni) x16_rows<true>(a, r0, r1, inits.data(), nb);
-  else x16_rows<false>(a, r0, r1, inits.data(), nb);
+  for_each_tile<kTile, 4>(a, r0, r1,
+                          [&](auto T, int64_t g, int64_t t) { x16_tile_ggml<T(), kGfni>(a, g, t, inits.data(), nb); });
+}
+
+}  // namespace
+
+void x16_rows_tq2_q8k(const MatmulArgs& a, int64_t r0, int64_t r1, bool gfni) {
+  if (gfni) x16_rows<true>(a, r0, r1);
+  else x16_rows<false>(a, r0, r1);
 }
 
 void x16_rows_tq2_q8k(const MatmulArgs& a, int64_t r0, int64_t r1) {
   x16_rows_tq2_q8k(a, r0, r1, cpu_features().gfni);
+}
+
+void x16_rows_tq2_q8k_ggml(const MatmulArgs& a, int64_t r0, int64_t r1, bool gfni) {
+  if (gfni) x16_rows_ggml<true>(a, r0, r1);
+  else x16_rows_ggml<false>(a, r0, r1);
+}
+
+void x16_rows_tq2_q8k_ggml(const MatmulArgs& a, int64_t r0, int64_t r1) {
+  x16_rows_tq2_q8k_ggml(a, r0, r1, cpu_features().gfni);
 }
 
 }  // namespace trit::vnni

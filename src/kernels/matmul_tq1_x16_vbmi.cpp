@@ -121,15 +121,7 @@ void x16_tile(const MatmulArgs& a, int64_t g, int64_t t0, const int32_t* inits, 
 void x16_rows_tq1_q8k(const MatmulArgs& a, int64_t r0, int64_t r1) {
   const int64_t nb = a.w->cols / kQK_K;
   thread_local std::vector<int32_t> inits;
-  inits.resize(size_t(a.n_tokens * nb));
-  for (int64_t t = 0; t < a.n_tokens; ++t) {
-    const auto* y = reinterpret_cast<const Q8KBlock*>(a.xq + t * a.xq_stride);
-    for (int64_t b = 0; b < nb; ++b) {
-      int32_t s = 0;
-      for (int16_t v : y[b].bsums) s += v;
-      inits[size_t(t * nb + b)] = -s;  // the codes are value + 1
-    }
-  }
+  ternary_block_offsets(a, nb, inits);
   const Tables tables;
   for_each_tile<kTile, 4>(a, r0, r1, [&](auto T, int64_t g, int64_t t) { x16_tile<T()>(a, g, t, inits.data(), nb, tables); });
 }

@@ -50,7 +50,15 @@ struct MatmulVariant {
   // or null when the variant reads row-major weights only. The model rewrites matrices into that
   // layout at load when the chosen variant has it; matmul_with() picks the function by layout.
   MatmulRowsFn rows_x16 = nullptr;
+  // rows_x16 with llama.cpp's x86 float epilogue (MatmulOrder::kGgmlX86) where rows_x16 rounds as
+  // the scalar reference does instead; null when rows_x16 serves both.
+  MatmulRowsFn rows_x16_ggml = nullptr;
   bool interleaves() const { return rows_x16 != nullptr; }
+  // The function for weights in `interleave` layout under `order`.
+  MatmulRowsFn rows_for(int interleave, MatmulOrder order) const {
+    if (interleave == 0) return rows;
+    return order == MatmulOrder::kGgmlX86 && rows_x16_ggml != nullptr ? rows_x16_ggml : rows_x16;
+  }
 };
 
 // I2_S activations as one byte row (so every type shares the same plumbing): a header with
@@ -75,6 +83,6 @@ const MatmulVariant* chosen_matmul_variant(TensorType type);
 
 // matmul() with an explicit variant (tests and benchmarks).
 void matmul_with(const MatmulVariant& v, const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
-                 ThreadPool& pool);
+                 ThreadPool& pool, MatmulOrder order = MatmulOrder::kFastest);
 
 }  // namespace trit

@@ -6,9 +6,11 @@
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
+#include <vector>
 
 #include "kernels/matmul_variants.h"
 #include "kernels/repack.h"
+#include "quant/q8_k.h"
 
 namespace trit::vnni {
 // Internal linkage on purpose (see avx2_common.h).
@@ -42,6 +44,20 @@ void tile_tokens(const MatmulArgs& a, int64_t t0, const Side* side, int64_t nb, 
   for (int k = 0; k < T; ++k) {
     y[k] = reinterpret_cast<const Block*>(a.xq + (t0 + k) * a.xq_stride);
     s[k] = side + (t0 + k) * nb;
+  }
+}
+
+// The ternary kernels store codes 0..2 (value + 1): out[t * nb + b] = minus token t's activation
+// sum over Q8_K block b, the start of each (token, block) integer sum. out is resized to fit.
+inline void ternary_block_offsets(const MatmulArgs& a, int64_t nb, std::vector<int32_t>& out) {
+  out.resize(size_t(a.n_tokens * nb));
+  for (int64_t t = 0; t < a.n_tokens; ++t) {
+    const auto* y = reinterpret_cast<const quant::Q8KBlock*>(a.xq + t * a.xq_stride);
+    for (int64_t b = 0; b < nb; ++b) {
+      int32_t s = 0;
+      for (int16_t v : y[b].bsums) s += v;
+      out[size_t(t * nb + b)] = -s;
+    }
   }
 }
 

@@ -6,6 +6,7 @@
 #include <span>
 
 #include "core/fp16.h"
+#include "kernels/matmul.h"
 #include "model/hparams.h"
 
 namespace trit {
@@ -17,6 +18,7 @@ struct RefNumerics {
   bool ggml_simd = false;  // K·q, SiLU in ggml's SIMD order with ggml_v_expf (kernels/ggml_order.h)
   bool pv_f32 = false;     // P·V with float probabilities in llamafile tinyBLAS F16 x F32 order
   int lanes = 1;           // the reference's SIMD width (ggml_softmax_lanes(): 16, 8 or 1)
+  MatmulOrder matmul = MatmulOrder::kFastest;  // kernels/matmul.h: whose float epilogue, where a kernel has the choice
 };
 
 // y = x / sqrt(mean(x^2) + eps) * w. Matches ggml rms_norm: squares summed in double, the mean

@@ -44,12 +44,15 @@ RefNumerics ref_numerics(Compat compat) {
   // llama.cpp's prebuilt CPU backend (GCC, FMA enabled) contracts RoPE's rotation into fused
   // multiply-adds and runs K·q, softmax and SiLU in ggml's SIMD order with ggml_v_expf; P·V keeps
   // fp16 probabilities (no llamafile for it). Measured: bitnet TQ2_0 cos 0.99998 -> 1.0000000.
+  // Matmuls with llama.cpp's x86 epilogue keep TQ2_0 equal to it to the last bit.
   if (compat == Compat::kLlamaCpp)
-    return {.rope_fma = true, .ggml_simd = true, .pv_f32 = false, .lanes = ggml_softmax_lanes()};
+    return {.rope_fma = true, .ggml_simd = true, .pv_f32 = false, .lanes = ggml_softmax_lanes(),
+            .matmul = MatmulOrder::kGgmlX86};
   if (compat != Compat::kBitnetCpp) return {};
   // bitnet.cpp is built by clang with -march=native (its CMake requires clang) and its ggml
   // (2024-10 fork) has llamafile on: RoPE with fmas, ggml's SIMD loops, P·V through tinyBLAS.
-  return {.rope_fma = true, .ggml_simd = true, .pv_f32 = true, .lanes = ggml_softmax_lanes()};
+  return {.rope_fma = true, .ggml_simd = true, .pv_f32 = true, .lanes = ggml_softmax_lanes(),
+          .matmul = MatmulOrder::kGgmlX86};
 }
 
 Result<std::unique_ptr<Model>> Model::load(const std::string& path, const ModelOptions& opts) {

@@ -168,9 +168,9 @@ struct Session::State {
     // 1. h = rmsnorm(x) * attn_norm;  q, k, v = Wq h, Wk h, Wv h
     norm_rows(x.data(), L.attn_norm, h.data(), B, E);
     emit("attn_norm", il, h.data(), B, E);
-    matmul(L.wq, h.data(), B, q, pool);
-    matmul(L.wk, h.data(), B, k, pool);
-    matmul(L.wv, h.data(), B, v, pool);
+    matmul(L.wq, h.data(), B, q, pool, numerics.matmul);
+    matmul(L.wk, h.data(), B, k, pool, numerics.matmul);
+    matmul(L.wv, h.data(), B, v, pool, numerics.matmul);
 
     // 2. rope(q), rope(k) at each token's position (cos/sin from forward())
     per_token(B, [&](int64_t t) {
@@ -202,7 +202,7 @@ struct Session::State {
       attn_in = h.data();
     }
     float* o = q;  // q is spent: Wo a goes there
-    matmul(L.wo, attn_in, B, o, pool);
+    matmul(L.wo, attn_in, B, o, pool, numerics.matmul);
     emit("attn_out", il, o, B, E);
     add_rows(x.data(), o, B, E);
     emit("ffn_inp", il, x.data(), B, E);
@@ -210,8 +210,8 @@ struct Session::State {
     // 5. f = rmsnorm(x) * ffn_norm;  g = act(Wgate f) * (Wup f)
     norm_rows(x.data(), L.ffn_norm, h.data(), B, E);
     emit("ffn_norm", il, h.data(), B, E);
-    matmul(L.ffn_gate, h.data(), B, g, pool);
-    matmul(L.ffn_up, h.data(), B, u, pool);
+    matmul(L.ffn_gate, h.data(), B, g, pool, numerics.matmul);
+    matmul(L.ffn_up, h.data(), B, u, pool, numerics.matmul);
     per_token(B, [&](int64_t t) { gated_activation(activation, g + t * F, u + t * F, F, numerics, F); });
 
     // 6. bitnet: g = rmsnorm(g) * ffn_sub_norm;  x = x + Wdown g
@@ -223,7 +223,7 @@ struct Session::State {
       down_in = u;
     }
     float* f = h.data();  // h (the FFN's input) is spent: Wdown g goes there
-    matmul(L.ffn_down, down_in, B, f, pool);
+    matmul(L.ffn_down, down_in, B, f, pool, numerics.matmul);
     emit("ffn_out", il, f, B, E);
     add_rows(x.data(), f, B, E);
     emit("l_out", il, x.data(), B, E);
@@ -248,7 +248,7 @@ struct Session::State {
     if (n_out <= 0) return;
     norm_rows(x.data() + first_out * E, w.output_norm, h.data(), n_out, E);
     emit("result_norm", -1, h.data(), n_out, E);
-    matmul(w.output, h.data(), n_out, out, pool);
+    matmul(w.output, h.data(), n_out, out, pool, numerics.matmul);
     emit("result_output", -1, out, n_out, hp.n_vocab);
   }
 };

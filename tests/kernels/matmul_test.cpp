@@ -125,10 +125,12 @@ TEST_P(MatmulVariants, Avx512VnniEqualsAvx2BitForBit) {
   }
 }
 
-// Variants that read kernels/repack.h's 16-row layout promise exact bits on it: Q4_0 / Q8_0 the
-// scalar reference's (their float epilogue is the reference's own, once per 16 rows; I2_S has only
-// exact integers before its per-row epilogue), F16 the reference within kF16DotRelTol, TQ2_0 its
-// own row-major kernel's (llama.cpp's 8-lane epilogue, so TQ2_0 keeps llama.cpp parity).
+// Variants that read kernels/repack.h's 16-row layout promise exact bits on it: Q4_0 / Q8_0 / TQ2_0
+// / TQ1_0 the scalar reference's (their float epilogue is the reference's own, once per 16 rows;
+// I2_S has only exact integers before its per-row epilogue), F16 the reference within
+// kF16DotRelTol. Under MatmulOrder::kGgmlX86, a variant with a separate rows_x16_ggml (TQ2_0) gives
+// its own row-major kernel's bits instead (llama.cpp's 8-lane epilogue, so --compat llama.cpp keeps
+// TQ2_0 equal to llama.cpp).
 TEST_P(MatmulVariants, InterleavedRowsEqualReferenceBitForBit) {
   const Case c = GetParam();
   const MatmulVariant* fast = nullptr;
@@ -136,7 +138,7 @@ TEST_P(MatmulVariants, InterleavedRowsEqualReferenceBitForBit) {
     if (v.interleaves()) fast = &v;
   if (fast == nullptr) GTEST_SKIP() << tensor_type_name(c.type) << " has no variant for 16-row groups";
   if (!isa_available(fast->isa)) GTEST_SKIP() << "host lacks " << isa_name(fast->isa) << "; " << fast->name << " not tested";
-  const MatmulVariant& ref = c.type == TensorType::TQ2_0 ? *fast : matmul_variants(c.type)[0];
+  const MatmulVariant& ref = matmul_variants(c.type)[0];
   for (int64_t rows : {16, 48, 80}) {
     const auto ow = test::random_weights(c.type, rows, c.cols * 3, uint32_t(rows * 7 + c.cols));
     ASSERT_TRUE(can_interleave(c.type, rows));
@@ -163,6 +165,13 @@ TEST_P(MatmulVariants, InterleavedRowsEqualReferenceBitForBit) {
           ASSERT_EQ(std::bit_cast<uint32_t>(got[i]), std::bit_cast<uint32_t>(want[i]))
               << fast->name << " rows=" << rows << " tokens=" << n_tokens << " threads=" << threads << " i=" << i;
         }
+        if (fast->rows_x16_ggml == nullptr) continue;
+        matmul_with(*fast, ow.w, x.data(), n_tokens, want.data(), pool, MatmulOrder::kGgmlX86);
+        matmul_with(*fast, pw, x.data(), n_tokens, got.data(), pool, MatmulOrder::kGgmlX86);
+        for (size_t i = 0; i < want.size(); ++i)
+          ASSERT_EQ(std::bit_cast<uint32_t>(got[i]), std::bit_cast<uint32_t>(want[i]))
+              << fast->name << " (ggml x86 order) rows=" << rows << " tokens=" << n_tokens << " threads=" << threads
+              << " i=" << i;
       }
     }
   }
@@ -188,18 +197,18 @@ TEST(Interleaved, TernaryGfniAndShiftExtractionAgree) {
       std::vector<uint8_t> xq_buf(size_t(stride * n_tokens + 64));
       uint8_t* xq = xq_buf.data() + (64 - reinterpret_cast<uintptr_t>(xq_buf.data()) % 64) % 64;
       for (int64_t t = 0; t < n_tokens; ++t) v->quantize(x.data() + t * cols, xq + t * stride, cols);
-      std::vector<float> shift(size_t(n_tokens * rows), NAN), gfni(shift.size(), NAN);
-      const MatmulArgs a_shift{&pw, xq, stride, n_tokens, shift.data()}, a_gfni{&pw, xq, stride, n_tokens, gfni.data()};
-      if (type == TensorType::TQ2_0) {
-        vnni::x16_rows_tq2_q8k(a_shift, 0, rows, false);
-        vnni::x16_rows_tq2_q8k(a_gfni, 0, rows, true);
-      } else {
-        vnni::x16_rows_i2s_i8(a_shift, 0, rows, false);
-        vnni::x16_rows_i2s_i8(a_gfni, 0, rows, true);
+      using Fn = void (*)(const MatmulArgs&, int64_t, int64_t, bool);
+      std::vector<Fn> fns = {vnni::x16_rows_i2s_i8};
+      if (type == TensorType::TQ2_0) fns = {vnni::x16_rows_tq2_q8k, vnni::x16_rows_tq2_q8k_ggml};
+      for (Fn fn : fns) {
+        std::vector<float> shift(size_t(n_tokens * rows), NAN), gfni(shift.size(), NAN);
+        const MatmulArgs a_shift{&pw, xq, stride, n_tokens, shift.data()}, a_gfni{&pw, xq, stride, n_tokens, gfni.data()};
+        fn(a_shift, 0, rows, false);
+        fn(a_gfni, 0, rows, true);
+        for (size_t i = 0; i < shift.size(); ++i)
+          ASSERT_EQ(std::bit_cast<uint32_t>(shift[i]), std::bit_cast<uint32_t>(gfni[i]))
+              << tensor_type_name(type) << " tokens=" << n_tokens << " i=" << i;
       }
-      for (size_t i = 0; i < shift.size(); ++i)
-        ASSERT_EQ(std::bit_cast<uint32_t>(shift[i]), std::bit_cast<uint32_t>(gfni[i]))
-            << tensor_type_name(type) << " tokens=" << n_tokens << " i=" << i;
     }
   }
 }

@@ -40,8 +40,9 @@ inline std::string synth_model(const std::string& arch, TensorType type, const s
 // decode_token >= 0, that one token's logits appended (a decode step). *repacked (if set) gets
 // Model::repacked_bytes(). Empty when loading fails (the caller's assertions then fail).
 inline std::vector<float> eval_logits(const std::string& path, bool repack, std::span<const int32_t> prompt,
-                                      int32_t decode_token = -1, int64_t* repacked = nullptr) {
-  auto m = Model::load(path, {.n_ctx = 32, .n_threads = 2, .repack_tq1 = repack});
+                                      int32_t decode_token = -1, int64_t* repacked = nullptr,
+                                      Compat compat = Compat::kNative) {
+  auto m = Model::load(path, {.compat = compat, .n_ctx = 32, .n_threads = 2, .repack_tq1 = repack});
   if (!m.ok()) return {};
   if (repacked != nullptr) *repacked = (*m)->repacked_bytes();
   Session s(**m);
