@@ -39,3 +39,39 @@ void silu_ggml(float* x, int64_t n) {
 }
 
 }  // namespace trit::avx2
+
+namespace trit::avx2 {
+
+void relu2_gate(float* g, const float* u, int64_t n) {
+  int64_t i = 0;
+  // max_ps(g, 0) returns its second operand for NaN and for either zero: 0, as `g > 0 ? g : 0`.
+  for (; i + 8 <= n; i += 8) {
+    const __m256 r = _mm256_max_ps(_mm256_loadu_ps(g + i), _mm256_setzero_ps());
+    _mm256_storeu_ps(g + i, _mm256_mul_ps(_mm256_mul_ps(r, r), _mm256_loadu_ps(u + i)));
+  }
+  for (; i < n; ++i) {
+    const float r = g[i] > 0.0f ? g[i] : 0.0f;
+    g[i] = r * r * u[i];
+  }
+}
+
+double sum_squares_f64(const float* x, int64_t n) {
+  // a[k] lane l: element 16 j + 4 k + l (kernels/rowops.h's partial sum 4 k + l).
+  __m256d a[4] = {_mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd()};
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    for (int h = 0; h < 2; ++h) {
+      const __m256 v = _mm256_loadu_ps(x + i + 8 * h);
+      const __m256 sq = _mm256_mul_ps(v, v);
+      a[2 * h] = _mm256_add_pd(a[2 * h], _mm256_cvtps_pd(_mm256_castps256_ps128(sq)));
+      a[2 * h + 1] = _mm256_add_pd(a[2 * h + 1], _mm256_cvtps_pd(_mm256_extractf128_ps(sq, 1)));
+    }
+  }
+  const __m256d r = _mm256_add_pd(_mm256_add_pd(a[0], a[1]), _mm256_add_pd(a[2], a[3]));
+  const __m128d t = _mm_add_pd(_mm256_castpd256_pd128(r), _mm256_extractf128_pd(r, 1));
+  double sum = _mm_cvtsd_f64(t) + _mm_cvtsd_f64(_mm_unpackhi_pd(t, t));
+  for (; i < n; ++i) sum += double(x[i] * x[i]);
+  return sum;
+}
+
+}  // namespace trit::avx2

@@ -30,6 +30,10 @@ void matmul_rows_f16_f16(const MatmulArgs& a, int64_t r0, int64_t r1);
 // (activation_avx2.cpp).
 void silu_ggml(float* x, int64_t n);
 
+// kernels/rowops.h, the same bits as its plain loops (activation_avx2.cpp).
+void relu2_gate(float* g, const float* u, int64_t n);
+double sum_squares_f64(const float* x, int64_t n);
+
 // kernels/repack.h, with the AVX2 TQ1_0 unpack.
 void repack_tq1_0_as_tq2_0(const uint8_t* src, uint8_t* dst, int64_t n_blocks);
 

@@ -6,12 +6,17 @@
 
 #include "kernels/attention.h"
 #include "kernels/ggml_order.h"
+#include "kernels/rowops.h"
 
 namespace trit {
 
-void rms_norm(const float* x, const float* w, float* y, int64_t n, float eps) {
+void rms_norm(const float* x, const float* w, float* y, int64_t n, float eps, bool ggml_order) {
   double sum = 0.0;
-  for (int64_t i = 0; i < n; ++i) sum += double(x[i] * x[i]);
+  if (ggml_order) {
+    for (int64_t i = 0; i < n; ++i) sum += double(x[i] * x[i]);
+  } else {
+    sum = sum_squares_f64(x, n);
+  }
   const float mean = float(sum / double(n));
   const float scale = 1.0f / std::sqrt(mean + eps);
   for (int64_t i = 0; i < n; ++i) y[i] = (x[i] * scale) * w[i];
@@ -48,14 +53,6 @@ void rope_apply(float* head, int64_t head_dim, RopeType type, const float* cos_s
 }
 
 namespace {
-
-// g = max(g, 0)^2 * u, written so that the compiler vectorizes it (g and u never overlap).
-void relu2_gate(float* __restrict g, const float* __restrict u, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) {
-    const float r = g[i] > 0.0f ? g[i] : 0.0f;
-    g[i] = r * r * u[i];
-  }
-}
 
 }  // namespace
 

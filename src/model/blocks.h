@@ -22,8 +22,9 @@ struct RefNumerics {
 };
 
 // y = x / sqrt(mean(x^2) + eps) * w. Matches ggml rms_norm: squares summed in double, the mean
-// cast to float, scale = 1/sqrtf(mean + eps), then (x * scale) * w.
-void rms_norm(const float* x, const float* w, float* y, int64_t n, float eps);
+// cast to float, scale = 1/sqrtf(mean + eps), then (x * scale) * w. ggml_order = false sums the
+// squares in kernels/rowops.h's interleaved order (vectorized; differs only by double rounding).
+void rms_norm(const float* x, const float* w, float* y, int64_t n, float eps, bool ggml_order = true);
 
 // Rotary position embedding of one head in place (head_dim values at position pos).
 // Matches ggml_rope_cache_init: theta starts at pos and is multiplied by

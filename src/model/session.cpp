@@ -127,7 +127,9 @@ struct Session::State {
   }
 
   void norm_rows(const float* in, const NormWeight& weight, float* out, int64_t n_tokens, int64_t n) {
-    per_token(n_tokens, [&](int64_t t) { rms_norm(in + t * n, weight.data, out + t * n, n, hp.rms_eps); });
+    per_token(n_tokens, [&](int64_t t) {
+      rms_norm(in + t * n, weight.data, out + t * n, n, hp.rms_eps, numerics.ggml_simd);
+    });
   }
 
   // x += o, row by row.
