@@ -1,5 +1,9 @@
 #include "kernels/attention.h"
 
+#include <algorithm>
+#include <cmath>
+
+#include "core/cpu.h"
 #include "kernels/kernels_avx2.h"
 #include "kernels/matmul_variants.h"
 
@@ -61,6 +65,58 @@ void pv_f16(const fp16_t* p16, const fp16_t* v, int64_t kv_stride, int64_t n_kv,
 }
 void fp32_to_fp16_row(const float* x, fp16_t* out, int64_t n) {
   kernels().to_f16(x, reinterpret_cast<uint8_t*>(out), n);
+}
+
+int64_t attention_block_scratch(int64_t max_kv, int64_t head_dim) {
+  // The AVX-512 kernel's (attention_avx512.cpp): 16 widened queries twice (as rows, and arranged
+  // for the scores), each of whole 16-value chunks, and the key-major scores of 16 queries. The
+  // portable path needs less (max_kv floats and max(max_kv, head_dim) halves).
+  const int64_t hdp = (head_dim + 15) / 16 * 16;
+  return 2 * 16 * hdp + 16 * std::max<int64_t>(max_kv, 1);
+}
+
+namespace {
+
+// One query, as attention_head's native path did it: q16 = fp16(q), the scores through
+// qk_scores_f16, exp and a double sum in key order, p = fp16(e * inv), then pv_f16.
+void attend_one(const float* q, const AttentionBlock& b, int64_t n_kv, float* scores, fp16_t* half, float* out) {
+  fp32_to_fp16_row(q, half, b.head_dim);
+  qk_scores_f16(half, b.k, b.kv_stride, n_kv, b.head_dim, b.scale, scores);
+  float max_score = -INFINITY;
+  for (int64_t j = 0; j < n_kv; ++j) max_score = std::max(max_score, scores[j]);
+  double sum = 0.0;
+  for (int64_t j = 0; j < n_kv; ++j) {
+    scores[j] = std::exp(scores[j] - max_score);
+    sum += double(scores[j]);
+  }
+  const float inv = float(1.0 / sum);
+  for (int64_t j = 0; j < n_kv; ++j) scores[j] *= inv;
+  fp32_to_fp16_row(scores, half, n_kv);
+  pv_f16(half, b.v, b.kv_stride, n_kv, b.head_dim, out);
+}
+
+}  // namespace
+
+void attention_block_f16_portable(const AttentionBlock& b, float* scratch) {
+  float* scores = scratch;                                                 // max_kv floats
+  auto* half = reinterpret_cast<fp16_t*>(scratch + b.n_kv + b.n_tokens);  // q16, then p16
+  for (int64_t t = 0; t < b.n_tokens; ++t)
+    for (int64_t h = 0; h < b.n_heads; ++h)
+      attend_one(b.q + t * b.q_stride + h * b.head_dim, b, b.n_kv + t, scores, half,
+                 b.out + t * b.out_stride + h * b.head_dim);
+}
+
+bool attention_block_avx512() {
+  static const bool avx512 = cpu_features().avx512f && isa_supported(Isa::kAvx512Vnni);
+  return avx512;
+}
+
+void attention_block_f16(const AttentionBlock& b, float* scratch) {
+  if (attention_block_avx512()) {
+    avx512::attention_block_f16(b, scratch);
+  } else {
+    attention_block_f16_portable(b, scratch);
+  }
 }
 
 }  // namespace trit

@@ -105,7 +105,7 @@ int64_t metadata_heap_bytes(const gguf::File& file) {
 // The TQ1_0 repack's default budget comes from issue #6's memory bound: peak RSS <= model file +
 // KV cache + 100 MB (MB as trit bench reports RSS: MiB). With the file's pages and the KV cache set
 // aside, those 100 MiB hold everything else trit keeps resident:
-//   - a Session's scratch (session_scratch_bytes: 22.5 MiB for the 2B4T shapes, a 256-token chunk),
+//   - a Session's scratch (session_scratch_bytes: 22.8 MiB for the 2B4T shapes, a 256-token chunk),
 //   - the parsed GGUF metadata (metadata_heap_bytes: 13.6 MiB for a 128k vocabulary),
 //   - kRuntimeReserve for what is not counted here: the binary and its shared libraries (~8 MiB
 //     resident on Debian 12), thread stacks, the allocator's slack (~3 MiB after parsing the

@@ -32,7 +32,8 @@ int64_t session_scratch_bytes(const HParams& hp, int n_ctx, int n_threads) {
   const int64_t Ekv = int64_t(hp.n_head_kv) * hd;
   const int64_t ctx = n_ctx > 0 ? n_ctx : int64_t(std::min<uint32_t>(hp.n_ctx_train, 4096));
   int64_t bytes = B * (2 * E + std::max(2 * E + 2 * Ekv, 2 * F) + hd) * int64_t(sizeof(float));
-  bytes += n_threads * (ctx * int64_t(sizeof(float)) + std::max(ctx, hd) * int64_t(sizeof(fp16_t)));
+  bytes += n_threads * (attention_block_scratch(ctx, hd) * int64_t(sizeof(float)) +
+                        std::max(ctx, hd) * int64_t(sizeof(fp16_t)));
   // ... matmul()'s quantized activations of one chunk (at most 2 bytes a value: F16's), and the
   // logits of one position.
   bytes += B * std::max(E, F) * 2 + int64_t(hp.n_vocab) * int64_t(sizeof(float));
@@ -69,7 +70,7 @@ struct Session::State {
   float* g = nullptr;        // [B][n_ff]     gate, then act(gate) * up (from phase's start)
   float* u = nullptr;        // [B][n_ff]     up
   std::vector<float> rope;   // [B][head_dim] cos/sin per token
-  std::vector<float> scores; // [threads][n_ctx]
+  std::vector<float> scores; // [threads][attention_block_scratch(n_ctx, head_dim)]
   std::vector<fp16_t> scratch16;  // [threads][max(n_ctx, head_dim)]
 
   State(const Model& m, const ModelWeights& weights)
@@ -95,7 +96,7 @@ struct Session::State {
     g = phase.data();
     u = g + B * hp.n_ff;
     rope.resize(B * hp.head_dim);
-    scores.resize(size_t(pool.size()) * n_ctx);
+    scores.resize(size_t(pool.size()) * size_t(attention_block_scratch(n_ctx, hp.head_dim)));
     scratch16.resize(size_t(pool.size()) * std::max<size_t>(n_ctx, hp.head_dim));
   }
 
@@ -147,18 +148,62 @@ struct Session::State {
     const fp16_t* kc = k_cache.data() + size_t(il) * n_ctx * Ekv;
     const fp16_t* vc = v_cache.data() + size_t(il) * n_ctx * Ekv;
     const float scale = 1.0f / std::sqrt(float(hd));
+    if (!numerics.ggml_simd) {
+      attention_blocked(kc, vc, B, pos0, scale);
+      return;
+    }
+    // The compat profiles: one query per task, in the reference's summation orders (blocks.cpp).
     const int64_t n_tasks = B * hp.n_head;
     RefNumerics num = numerics;
     num.pv_f32 = numerics.pv_f32 && B >= 2;  // llamafile's sgemm runs only for batches of >= 2
-    const size_t s16 = std::max<size_t>(n_ctx, hd);
+    const size_t per_thread = scores.size() / size_t(pool.size()), s16 = std::max<size_t>(n_ctx, hd);
     pool.run([&](int ith, int nth) {
-      float* sc = scores.data() + size_t(ith) * n_ctx;
+      float* sc = scores.data() + size_t(ith) * per_thread;
       fp16_t* sh = scratch16.data() + size_t(ith) * s16;
       for (int64_t task = ith; task < n_tasks; task += nth) {
         const int64_t t = task / hp.n_head, head = task % hp.n_head;
         const int64_t kvh = head / group;
         attention_head(q + t * hp.n_embd + head * hd, kc + kvh * hd, vc + kvh * hd, Ekv,
                        pos0 + t + 1, hd, scale, sc, sh, attn + t * hp.n_embd + head * hd, num);
+      }
+    });
+  }
+
+  // attention() in the native numerics: a task is one KV head x a block of tokens x its query
+  // heads (kernels/attention.h), so the group's queries share each K and V row; a query's bits do
+  // not depend on the split. Blocks of 16 queries fill the kernel's lanes. Where whole groups
+  // leave threads idle (decode), each group is split in as many parts as still give every part a
+  // thread: a part costs more than its share (the kernel's scores run 4 queries at a time,
+  // padded), so more parts than threads would be slower than none.
+  void attention_blocked(const fp16_t* kc, const fp16_t* vc, int64_t B, int64_t pos0, float scale) {
+    const int64_t hd = hp.head_dim, E = hp.n_embd, Ekv = int64_t(hp.n_head_kv) * hd;
+    const int64_t group = hp.n_head / hp.n_head_kv, n_kv_heads = hp.n_head_kv;
+    const int64_t tokens = std::max<int64_t>(1, kAttentionBlockQueries / group);  // per block
+    const int64_t n_blocks = (B + tokens - 1) / tokens;
+    const int64_t split = std::clamp<int64_t>(pool.size() / (n_kv_heads * n_blocks), 1, group);
+    const int64_t heads = (group + split - 1) / split;  // query heads per task
+    const int64_t parts = (group + heads - 1) / heads;
+    const int64_t n_tasks = n_kv_heads * n_blocks * parts;
+    const size_t per_thread = scores.size() / size_t(pool.size());
+    pool.run([&](int ith, int nth) {
+      float* scratch = scores.data() + size_t(ith) * per_thread;
+      for (int64_t task = ith; task < n_tasks; task += nth) {
+        const int64_t kvh = task / (n_blocks * parts), blk = task / parts % n_blocks, part = task % parts;
+        const int64_t t0 = blk * tokens, h0 = kvh * group + part * heads;
+        AttentionBlock b;
+        b.q = q + t0 * E + h0 * hd;
+        b.q_stride = E;
+        b.k = kc + kvh * hd;
+        b.v = vc + kvh * hd;
+        b.kv_stride = Ekv;
+        b.out = attn + t0 * E + h0 * hd;
+        b.out_stride = E;
+        b.n_tokens = std::min(tokens, B - t0);
+        b.n_heads = std::min(heads, group - part * heads);
+        b.head_dim = hd;
+        b.n_kv = pos0 + t0 + 1;
+        b.scale = scale;
+        attention_block_f16(b, scratch);
       }
     });
   }

@@ -1,8 +1,8 @@
 // Determinism (issue 11): for every weight type, the same model and tokens give bit-identical
 // logits across runs, across thread counts 1..3, and batched vs one token at a time. Every
 // kernel splits work by output rows (each row's dot product is computed by one thread in a fixed
-// order), and attention by heads, so no reduction order depends on the thread count: the bound is
-// exact equality, not a tolerance. One documented exception: Compat::kBitnetCpp depends on the
+// order), and attention by KV head and block of tokens (each query summed in a fixed order), so no
+// reduction order depends on the thread count: the bound is exact equality, not a tolerance. One documented exception: Compat::kBitnetCpp depends on the
 // batch size (not the thread count) as bitnet.cpp does; it is bounded below.
 #include <gtest/gtest.h>
 

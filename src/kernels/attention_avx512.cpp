@@ -1,0 +1,335 @@
+// AVX-512F blocked causal attention over an fp16 KV cache (kernels/attention.h defines the
+// numerics). A call takes up to 16 queries at a time (a block of tokens x the query heads of one
+// KV head) through three stages:
+//   scores   per step, 4 keys x 16 queries (8 keys x 8 or 4 queries in smaller calls): 4 dims of
+//            a key at a time are widened once and broadcast against 4 queries' partial sums per
+//            register, so one fused multiply-add advances 4 dots; 4 such registers (16 dots)
+//            share a 9-instruction reduction instead of each dot paying a horizontal sum;
+//   softmax  one vector lane per query (key-major scores), so max, exp and the double sum run 16
+//            queries at a time while each lane still sums its own keys in key order;
+//   P·V      16 queries (or 8 x 2 chunks, 4 x 4, ...) x 16 output values stay in registers across
+//            all keys; each V chunk is widened once and multiplied by every query's probability.
+// K and V are read in place, as fp16: widening them into a buffer first cost more (its stores)
+// than the conversions it saved, which run beside the multiply-adds.
+// Each query's arithmetic (its partial sums, its reduction, its key order) is the same whichever
+// slot it occupies and whichever queries share the call, so its output bits do not depend on
+// the block.
+// GCC 12's AVX-512 intrinsics read a self-initialized "undefined" source (as in the VNNI files).
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "kernels/attention.h"
+
+namespace trit::avx512 {
+// Internal linkage on purpose (kernels/avx2_common.h): these are compiled with AVX-512 flags.
+namespace {
+
+constexpr int kLanes = 16;
+
+// Where the head's 16-value chunks are: n chunks, the last one masked to the head's end.
+struct Chunks {
+  int64_t n;        // ceil(head_dim / 16)
+  __mmask16 tail;   // lanes of the last chunk inside the head
+  __mmask16 mask(int64_t c) const { return c == n - 1 ? tail : __mmask16(0xFFFF); }
+};
+
+// Up to 16 queries of one call, one per lane ("slot"); slots past the real queries pad the
+// scores' tiles of 4 (zero q, probabilities 0, never written out).
+struct Slots {
+  int n_real = 0;
+  int n = 0;                    // n_real rounded up to whole tiles of 4
+  const float* q[kLanes];
+  float* out[kLanes];
+  int64_t n_kv[kLanes];         // keys the slot's query sees
+  int64_t max_kv(int s0, int count) const { return *std::max_element(n_kv + s0, n_kv + s0 + count); }
+  int64_t min_kv(int s0, int count) const { return *std::min_element(n_kv + s0, n_kv + s0 + count); }
+};
+
+inline __m512 load_f16(const fp16_t* p, __mmask16 m) { return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, p)); }
+
+inline __m512 round_f16(__m512 x) {
+  return _mm512_cvtph_ps(_mm512_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+}
+
+// ---- scores ----
+
+// The queries for the scores, in tiles of 4 (nt tiles; query qi of tile t is slot qi * nt + t):
+// for dims 4s .. 4s + 3 ("quad" s) and tile t, 16 floats at qa + (s * nt + t) * 16: the 4
+// queries' values of that quad side by side. rows: the widened queries, slot s at rows + s * hdp.
+void arrange_queries(const float* rows, int64_t hdp, int nt, float* qa) {
+  for (int t = 0; t < nt; ++t)
+    for (int64_t c = 0; c < hdp / kLanes; ++c) {
+      // 4 rows' chunk c = 4 quads each; quad m of the 4 rows side by side (a 4 x 4 transpose of
+      // 128-bit blocks).
+      __m512 r[4];
+      for (int qi = 0; qi < 4; ++qi) r[qi] = _mm512_loadu_ps(rows + (qi * nt + t) * hdp + 16 * c);
+      const __m512 lo01 = _mm512_shuffle_f32x4(r[0], r[1], 0x44), hi01 = _mm512_shuffle_f32x4(r[0], r[1], 0xEE);
+      const __m512 lo23 = _mm512_shuffle_f32x4(r[2], r[3], 0x44), hi23 = _mm512_shuffle_f32x4(r[2], r[3], 0xEE);
+      const __m512 quad[4] = {_mm512_shuffle_f32x4(lo01, lo23, 0x88), _mm512_shuffle_f32x4(lo01, lo23, 0xDD),
+                              _mm512_shuffle_f32x4(hi01, hi23, 0x88), _mm512_shuffle_f32x4(hi01, hi23, 0xDD)};
+      for (int m = 0; m < 4; ++m) _mm512_storeu_ps(qa + ((4 * c + m) * nt + t) * kLanes, quad[m]);
+    }
+}
+
+// Four fp16 values (dims 4s .. 4s + 3 of a key) widened and repeated in all four 128-bit blocks;
+// with count_mask, only those values (the head's last dims), the rest 0.
+inline __m512 key_quad(const fp16_t* p) {
+  int64_t bits;
+  std::memcpy(&bits, p, sizeof(bits));
+  return _mm512_cvtph_ps(_mm256_set1_epi64x(bits));
+}
+inline __m512 key_quad(const fp16_t* p, __mmask8 count_mask) {
+  return _mm512_cvtph_ps(_mm256_broadcastq_epi64(_mm_maskz_loadu_epi16(count_mask, p)));
+}
+
+// acc[kk][t] += q(quad, tile t) * k_kk(quad): every register holds 4 queries x 4 partial sums.
+template <int NT, int kKeys>
+inline __attribute__((always_inline)) void quad_step(__m512 (&acc)[kKeys][NT], const float* qa_quad,
+                                                     const __m512 (&k)[kKeys]) {
+  __m512 q[NT];
+  for (int t = 0; t < NT; ++t) q[t] = _mm512_loadu_ps(qa_quad + t * kLanes);
+#pragma GCC unroll 16
+  for (int kk = 0; kk < kKeys; ++kk)
+    for (int t = 0; t < NT; ++t) acc[kk][t] = _mm512_fmadd_ps(q[t], k[kk], acc[kk][t]);
+}
+
+// Four accumulators, each holding per 128-bit block qi one query's 4 partial sums p0..p3 (sum r:
+// the dims = r mod 4), to one vector: block qi = (a, b, c, d)'s dots (p0 + p2) + (p1 + p3).
+inline __m512 reduce4(__m512 a, __m512 b, __m512 c, __m512 d) {
+  const __m512 ab = _mm512_add_ps(_mm512_shuffle_ps(a, b, _MM_SHUFFLE(1, 0, 1, 0)),
+                                  _mm512_shuffle_ps(a, b, _MM_SHUFFLE(3, 2, 3, 2)));
+  const __m512 cd = _mm512_add_ps(_mm512_shuffle_ps(c, d, _MM_SHUFFLE(1, 0, 1, 0)),
+                                  _mm512_shuffle_ps(c, d, _MM_SHUFFLE(3, 2, 3, 2)));
+  return _mm512_add_ps(_mm512_shuffle_ps(ab, cd, _MM_SHUFFLE(2, 0, 2, 0)),
+                       _mm512_shuffle_ps(ab, cd, _MM_SHUFFLE(3, 1, 3, 1)));
+}
+
+// Scores of all 4 * NT slots for keys [0, n), 16 / NT keys per step (8 for one tile: 16 key
+// pointers did not fit the registers): an accumulator is (key, tile). Stored key-major:
+// st[j * 16 + slot]. Keys past n in the last step repeat the last key and are not stored.
+template <int NT>
+void scores_tile(const float* qa, const fp16_t* k, int64_t kv_stride, int64_t head_dim, int64_t n, float scale,
+                 float* st) {
+  constexpr int kKeys = NT == 1 ? 8 : kLanes / NT, kSlots = 4 * NT, kGroups = kKeys * NT / 4;
+  const int64_t full_quads = head_dim / 4;
+  const __mmask8 rest = __mmask8((1u << (head_dim % 4)) - 1);
+  const __m512 vscale = _mm512_set1_ps(scale);
+  for (int64_t r0 = 0; r0 < n; r0 += kKeys) {
+    const fp16_t* kr[kKeys];
+    for (int kk = 0; kk < kKeys; ++kk) kr[kk] = k + std::min(r0 + kk, n - 1) * kv_stride;
+    __m512 acc[kKeys][NT];
+#pragma GCC unroll 16
+    for (int kk = 0; kk < kKeys; ++kk)
+#pragma GCC unroll 16
+      for (int t = 0; t < NT; ++t) acc[kk][t] = _mm512_setzero_ps();
+    __m512 kq[kKeys];
+    for (int64_t s = 0; s < full_quads; ++s) {
+      for (int kk = 0; kk < kKeys; ++kk) kq[kk] = key_quad(kr[kk] + 4 * s);
+      quad_step<NT, kKeys>(acc, qa + s * NT * kLanes, kq);
+    }
+    if (rest != 0) {  // the head's last dims, masked so as not to read past it
+      for (int kk = 0; kk < kKeys; ++kk) kq[kk] = key_quad(kr[kk] + 4 * full_quads, rest);
+      quad_step<NT, kKeys>(acc, qa + full_quads * NT * kLanes, kq);
+    }
+    // Four accumulators (keys g * 4 / NT .., all tiles) per vector: lane 4 qi + u for u = key *
+    // NT + tile, i.e. slot qi * NT + tile of key g * 4 / NT + u / NT; reordered key-major, one
+    // store per key.
+#pragma GCC unroll 4
+    for (int g = 0; g < kGroups; ++g) {
+      const __m512* a = &acc[0][0] + 4 * g;
+      __m512 v = _mm512_mul_ps(reduce4(a[0], a[1], a[2], a[3]), vscale);
+      if constexpr (NT < 4) {
+        static constexpr int32_t kToKeyMajor[2][16] = {
+            {0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15},   // NT = 1
+            {0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15}};  // NT = 2
+        v = _mm512_permutexvar_ps(_mm512_loadu_si512(kToKeyMajor[NT - 1]), v);
+      }
+      for (int kl = 0; kl < 4 / NT; ++kl) {
+        const int64_t r = r0 + g * (4 / NT) + kl;
+        if (r >= n) break;
+        // lanes kl * kSlots .. + kSlots -> row r (a masked store from a shifted base)
+        _mm512_mask_storeu_ps(st + r * kLanes - kl * kSlots, __mmask16(((1u << kSlots) - 1) << (kl * kSlots)), v);
+      }
+    }
+  }
+}
+
+// ---- softmax ----
+
+// ggml_expf (kernels/ggml_order.h) in 16 lanes, the same operations per lane; _mm512_scalef_ps
+// is the exact power-of-two scaling of its ldexp (one rounding, also into subnormals), and
+// n < -192 gives 0 as there. For x <= 0 (n <= 0), which is all softmax asks.
+inline __m512 exp_ggml(__m512 x) {
+  const __m512 r = _mm512_set1_ps(0x1.8p23f);
+  const __m512 z = _mm512_fmadd_ps(x, _mm512_set1_ps(0x1.715476p+0f), r);
+  const __m512 n = _mm512_sub_ps(z, r);
+  const __m512 b = _mm512_fnmadd_ps(n, _mm512_set1_ps(0x1.7f7d1cp-20f),
+                                    _mm512_fnmadd_ps(n, _mm512_set1_ps(0x1.62e4p-1f), x));
+  const __m512 u = _mm512_mul_ps(b, b);
+  const __m512 j = _mm512_fmadd_ps(
+      _mm512_fmadd_ps(_mm512_fmadd_ps(_mm512_set1_ps(0x1.0e4020p-7f), b, _mm512_set1_ps(0x1.573e2ep-5f)), u,
+                      _mm512_fmadd_ps(_mm512_set1_ps(0x1.555e66p-3f), b, _mm512_set1_ps(0x1.fffdb6p-2f))),
+      u, _mm512_fmadd_ps(_mm512_set1_ps(0x1.ffffecp-1f), b, _mm512_set1_ps(1.0f)));
+  const __mmask16 keep = _mm512_cmp_ps_mask(n, _mm512_set1_ps(-192.0f), _CMP_NLT_UQ);  // NaN stays NaN
+  return _mm512_maskz_scalef_ps(keep, j, n);
+}
+
+// In place over st[j * 16 + slot], j < max n_kv: scores -> fp16-rounded probabilities (as float),
+// each real slot over its own keys; everything else becomes 0.
+void softmax_lanes(float* st, const Slots& sl) {
+  const int64_t n_max = sl.max_kv(0, sl.n);
+  alignas(64) int32_t kv[kLanes] = {};
+  for (int s = 0; s < sl.n_real; ++s) kv[s] = int32_t(sl.n_kv[s]);
+  const __m512i n_kv = _mm512_load_si512(kv);
+  // Lanes of key j that belong to a real query's range.
+  auto live = [&](int64_t j) { return _mm512_cmplt_epi32_mask(_mm512_set1_epi32(int32_t(j)), n_kv); };
+
+  __m512 m = _mm512_set1_ps(-INFINITY);
+  for (int64_t j = 0; j < n_max; ++j) m = _mm512_max_ps(m, _mm512_mask_loadu_ps(m, live(j), st + j * kLanes));
+  m = _mm512_maskz_mov_ps(__mmask16((1u << sl.n_real) - 1), m);  // padding lanes: a harmless 0
+
+  // e_j = exp(s_j - m), each lane's sum in double in key order (an exact 0 off its range).
+  __m512d sum_lo = _mm512_setzero_pd(), sum_hi = _mm512_setzero_pd();
+  for (int64_t j = 0; j < n_max; ++j) {
+    const __mmask16 lv = live(j);
+    const __m512 e = _mm512_maskz_mov_ps(lv, exp_ggml(_mm512_sub_ps(_mm512_maskz_loadu_ps(lv, st + j * kLanes), m)));
+    _mm512_storeu_ps(st + j * kLanes, e);
+    sum_lo = _mm512_add_pd(sum_lo, _mm512_cvtps_pd(_mm512_castps512_ps256(e)));
+    sum_hi = _mm512_add_pd(sum_hi, _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(e), 1))));
+  }
+  // inv = float(1.0 / sum); padding lanes (sum 0) are zeroed below.
+  const __m512d one = _mm512_set1_pd(1.0);
+  const __m512 inv = _mm512_castpd_ps(
+      _mm512_insertf64x4(_mm512_castps_pd(_mm512_castps256_ps512(_mm512_cvtpd_ps(_mm512_div_pd(one, sum_lo)))),
+                         _mm256_castps_pd(_mm512_cvtpd_ps(_mm512_div_pd(one, sum_hi))), 1));
+  const __mmask16 real = __mmask16((1u << sl.n_real) - 1);
+  for (int64_t j = 0; j < n_max; ++j) {
+    const __m512 p = round_f16(_mm512_mul_ps(_mm512_loadu_ps(st + j * kLanes), inv));
+    _mm512_storeu_ps(st + j * kLanes, _mm512_maskz_mov_ps(real, p));
+  }
+}
+
+// ---- P·V ----
+
+// out of QT slots from s0, chunks c0 .. c0 + DT: the sum over each slot's keys, in order, of
+// p * v. Keys below every slot's count run with all accumulators in registers; the few past
+// the smallest count (the later tokens of a block) continue from the stored sums, per slot.
+// A fused multiply-add rounds exactly as the definition's multiply then add: p and v are both
+// fp16 values (11-bit significands, at least 2^-24), so p * v has at most 22 significant bits,
+// at least 2^-48: exact in float, and the add's is the only rounding either way. (Measured on
+// Zen 4: 15-25% less time than a multiply and an add.)
+template <int QT, int DT>
+void pv_tile(const float* st, const Slots& sl, int s0, const fp16_t* v, int64_t kv_stride, const Chunks& ch,
+             int64_t c0) {
+  // Every loop over acc is unrolled: a runtime index would keep the accumulators in memory.
+  __m512 acc[QT][DT];
+  __mmask16 m[DT];
+  for (int dt = 0; dt < DT; ++dt) m[dt] = ch.mask(c0 + dt);
+#pragma GCC unroll 16
+  for (int qi = 0; qi < QT; ++qi)
+#pragma GCC unroll 16
+    for (int dt = 0; dt < DT; ++dt) acc[qi][dt] = _mm512_setzero_ps();
+  const int64_t lo = sl.min_kv(s0, QT);
+  const fp16_t* vr = v + 16 * c0;
+  const float* p = st + s0;
+  for (int64_t j = 0; j < lo; ++j, vr += kv_stride, p += kLanes) {
+    __m512 vv[DT];
+    for (int dt = 0; dt < DT; ++dt) vv[dt] = load_f16(vr + 16 * dt, m[dt]);
+#pragma GCC unroll 16
+    for (int qi = 0; qi < QT; ++qi) {
+      const __m512 pj = _mm512_set1_ps(p[qi]);
+#pragma GCC unroll 16
+      for (int dt = 0; dt < DT; ++dt) acc[qi][dt] = _mm512_fmadd_ps(pj, vv[dt], acc[qi][dt]);
+    }
+  }
+#pragma GCC unroll 16
+  for (int qi = 0; qi < QT; ++qi) {
+#pragma GCC unroll 16
+    for (int dt = 0; dt < DT; ++dt) _mm512_mask_storeu_ps(sl.out[s0 + qi] + 16 * (c0 + dt), m[dt], acc[qi][dt]);
+  }
+  for (int qi = 0; qi < QT; ++qi) {
+    float* out = sl.out[s0 + qi] + 16 * c0;
+    for (int64_t j = lo; j < sl.n_kv[s0 + qi]; ++j) {
+      const __m512 pj = _mm512_set1_ps(st[j * kLanes + s0 + qi]);
+      for (int dt = 0; dt < DT; ++dt) {
+        const __m512 o = _mm512_maskz_loadu_ps(m[dt], out + 16 * dt);
+        const __m512 vj = load_f16(v + j * kv_stride + 16 * (c0 + dt), m[dt]);
+        _mm512_mask_storeu_ps(out + 16 * dt, m[dt], _mm512_fmadd_ps(pj, vj, o));
+      }
+    }
+  }
+}
+
+// All chunks of QT slots from s0: 16 / QT chunks per pass (16 accumulators; at most 8), the rest
+// one at a time.
+template <int QT>
+void pv_slots(const float* st, const Slots& sl, int s0, const fp16_t* v, int64_t kv_stride, const Chunks& ch) {
+  constexpr int kChunks = std::min(kLanes / QT, 8);
+  int64_t c = 0;
+  for (; c + kChunks <= ch.n; c += kChunks) pv_tile<QT, kChunks>(st, sl, s0, v, kv_stride, ch, c);
+  for (; c < ch.n; ++c) pv_tile<QT, 1>(st, sl, s0, v, kv_stride, ch, c);
+}
+
+// out = sum over each real slot's keys of p * v: the largest tiles of 16, 8, 4, 2, 1 slots that fit.
+void pv_all(const float* st, const Slots& sl, const fp16_t* v, int64_t kv_stride, const Chunks& ch) {
+  int s = 0;
+  for (; s + 16 <= sl.n_real; s += 16) pv_slots<16>(st, sl, s, v, kv_stride, ch);
+  for (; s + 8 <= sl.n_real; s += 8) pv_slots<8>(st, sl, s, v, kv_stride, ch);
+  for (; s + 4 <= sl.n_real; s += 4) pv_slots<4>(st, sl, s, v, kv_stride, ch);
+  for (; s + 2 <= sl.n_real; s += 2) pv_slots<2>(st, sl, s, v, kv_stride, ch);
+  for (; s < sl.n_real; ++s) pv_slots<1>(st, sl, s, v, kv_stride, ch);
+}
+
+// ---- one call ----
+
+// Query tiles of the scores (4 queries each): as few as hold the call's queries.
+int qk_tiles(int n_real) { return n_real > 8 ? 4 : n_real > 4 ? 2 : 1; }
+
+// Queries q_first .. q_first + n_real of the block (query i: token i / n_heads, head i % n_heads).
+void run_slots(const AttentionBlock& b, int64_t q_first, int n_real, const Chunks& ch, float* scratch) {
+  const int64_t hdp = ch.n * kLanes;  // a head padded to whole chunks
+  float* rows = scratch;              // [16][hdp] widened fp16 queries
+  float* qa = rows + kLanes * hdp;    // [hdp / 4][tiles][16] the same arranged for the scores
+  float* st = qa + kLanes * hdp;      // [max n_kv][16] scores, then probabilities
+
+  const int nt = qk_tiles(n_real);
+  Slots sl;
+  sl.n_real = n_real;
+  sl.n = 4 * nt;
+  for (int s = 0; s < sl.n; ++s) {
+    const int64_t i = q_first + std::min(s, n_real - 1), t = i / b.n_heads, h = i % b.n_heads;
+    sl.q[s] = b.q + t * b.q_stride + h * b.head_dim;
+    sl.out[s] = b.out + t * b.out_stride + h * b.head_dim;
+    sl.n_kv[s] = b.n_kv + t;
+  }
+  // q16 = fp16(q), widened once; zero past the head and in padding slots.
+  for (int s = 0; s < sl.n; ++s)
+    for (int64_t c = 0; c < ch.n; ++c) {
+      const __m512 x = s < n_real ? _mm512_maskz_loadu_ps(ch.mask(c), sl.q[s] + 16 * c) : _mm512_setzero_ps();
+      _mm512_storeu_ps(rows + s * hdp + 16 * c, round_f16(x));
+    }
+  arrange_queries(rows, hdp, nt, qa);
+  const int64_t n_keys = sl.max_kv(0, sl.n);
+  if (nt == 1) scores_tile<1>(qa, b.k, b.kv_stride, b.head_dim, n_keys, b.scale, st);
+  else if (nt == 2) scores_tile<2>(qa, b.k, b.kv_stride, b.head_dim, n_keys, b.scale, st);
+  else scores_tile<4>(qa, b.k, b.kv_stride, b.head_dim, n_keys, b.scale, st);
+  softmax_lanes(st, sl);
+  pv_all(st, sl, b.v, b.kv_stride, ch);
+}
+
+}  // namespace
+
+void attention_block_f16(const AttentionBlock& b, float* scratch) {
+  const Chunks ch{(b.head_dim + kLanes - 1) / kLanes,
+                  __mmask16((1u << ((b.head_dim - 1) % kLanes + 1)) - 1)};
+  const int64_t n_queries = b.n_tokens * b.n_heads;
+  for (int64_t q0 = 0; q0 < n_queries; q0 += kLanes)
+    run_slots(b, q0, int(std::min<int64_t>(kLanes, n_queries - q0)), ch, scratch);
+}
+
+}  // namespace trit::avx512
