@@ -79,46 +79,22 @@ inline __m512 lane_sum(const __m512 l[8]) {
   return _mm512_add_ps(_mm512_add_ps(s0, s2), _mm512_add_ps(s1, s3));
 }
 
-// Row group g x tokens [t0, t0 + T), the reference's epilogue. inits: ternary_block_offsets.
+// Row group g x tokens [t0, t0 + T), the reference's epilogue (x16_vnni.h ternary_x16_tile).
 template <int T, bool kGfni>
 void x16_tile(const MatmulArgs& a, int64_t g, int64_t t0, const int32_t* inits, int64_t nb) {
-  // One token's 64 vpdpbusd per block would be one dependency chain: split it.
-  constexpr int kChains = T >= 4 ? 1 : 4;
-  const WeightMatrix& w = *a.w;
-  const uint8_t* base = group_base(w, g);
-  const Q8KBlock* y[T];
-  const int32_t* init[T];
-  tile_tokens(a, t0, inits, nb, y, init);
-  __m512 acc[T];
-  for (int k = 0; k < T; ++k) acc[k] = _mm512_setzero_ps();
-  for (int64_t b = 0; b < nb; ++b) {
-    const uint8_t* blk = base + b * kBlockBytes;
-    if constexpr (T == 1)
-      for (int64_t i = 0; i < kBlockBytes; i += 64) _mm_prefetch(reinterpret_cast<const char*>(blk + 3 * kBlockBytes + i), _MM_HINT_T0);
-    __m512i sum[T][kChains];
-    for (int k = 0; k < T; ++k) {
-      sum[k][0] = _mm512_set1_epi32(init[k][b]);
-      for (int m = 1; m < kChains; ++m) sum[k][m] = _mm512_setzero_si512();
-    }
-    for (int lane = 0; lane < 8; ++lane) {
-      __m512i c[8];
-      lane_codes<kGfni>(blk + 2 * kInterleaveRows + 128 * lane, c);
-      for (int j = 0; j < 8; ++j)
-        for (int k = 0; k < T; ++k) {
-          const int m = (8 * lane + j) % kChains;
-          sum[k][m] = _mm512_dpbusd_epi32(sum[k][m], c[j], _mm512_set1_epi32(load_i32(y[k][b].qs + 4 * lane + 32 * j)));
+  constexpr int kChains = ternary_chains(T);
+  ternary_x16_tile<T, kBlockBytes, 3>(
+      a, g, t0, inits, nb, [](const uint8_t* blk, int64_t b, const Q8KBlock* const (&y)[T], __m512i (&sum)[T][kChains]) {
+        for (int lane = 0; lane < 8; ++lane) {
+          __m512i c[8];
+          lane_codes<kGfni>(blk + 2 * kInterleaveRows + 128 * lane, c);
+          for (int j = 0; j < 8; ++j)
+            for (int k = 0; k < T; ++k) {
+              const int m = (8 * lane + j) % kChains;
+              sum[k][m] = _mm512_dpbusd_epi32(sum[k][m], c[j], _mm512_set1_epi32(load_i32(y[k][b].qs + 4 * lane + 32 * j)));
+            }
         }
-    }
-    const __m512 dx = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk)));
-    for (int k = 0; k < T; ++k) {
-      __m512i s = sum[k][0];
-      for (int m = 1; m < kChains; ++m) s = _mm512_add_epi32(s, sum[k][m]);
-      acc[k] = _mm512_add_ps(acc[k], _mm512_mul_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(_mm512_set1_ps(y[k][b].d), dx)));
-    }
-  }
-  const __m512 out_scale = _mm512_set1_ps(w.out_scale);
-  for (int k = 0; k < T; ++k)
-    _mm512_storeu_ps(a.y + (t0 + k) * w.rows + g * kInterleaveRows, _mm512_mul_ps(acc[k], out_scale));
+      });
 }
 
 // Row group g x tokens [t0, t0 + T), ggml's 8 float lanes.

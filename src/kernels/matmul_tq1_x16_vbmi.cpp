@@ -71,49 +71,26 @@ inline void chunk_codes(const uint8_t* p, const Tables& t, __m512i c[kTq1PlanesP
   c[4] = _mm512_mask_add_epi8(t4, _mm512_cmpgt_epu8_mask(q, _mm512_set1_epi8(char(161))), t4, one);
 }
 
-// Row group g x tokens [t0, t0 + T). inits[t * nb + b]: minus token t's activation sum in block b.
+// Row group g x tokens [t0, t0 + T) (x16_vnni.h ternary_x16_tile; the hardware prefetcher falls
+// behind on decode's stream: 4 blocks ahead measured best).
 template <int T>
 void x16_tile(const MatmulArgs& a, int64_t g, int64_t t0, const int32_t* inits, int64_t nb, const Tables& tables) {
-  // One token's 64 vpdpbusd per block would be one dependency chain: split it.
-  constexpr int kChains = T >= 4 ? 1 : 4;
-  const WeightMatrix& w = *a.w;
-  const uint8_t* base = group_base(w, g);
-  const Q8KBlock* y[T];
-  const int32_t* init[T];
-  tile_tokens(a, t0, inits, nb, y, init);
-  __m512 acc[T];
-  for (int k = 0; k < T; ++k) acc[k] = _mm512_setzero_ps();
-  for (int64_t b = 0; b < nb; ++b) {
-    const uint8_t* blk = base + b * kBlockBytes;
-    if constexpr (T == 1)  // the hardware prefetcher falls behind on this stream (4 blocks: measured best)
-      for (int64_t i = 0; i < kBlockBytes; i += 64) _mm_prefetch(reinterpret_cast<const char*>(blk + 4 * kBlockBytes + i), _MM_HINT_T0);
-    __m512i sum[T][kChains];
-    for (int k = 0; k < T; ++k) {
-      sum[k][0] = _mm512_set1_epi32(init[k][b]);
-      for (int m = 1; m < kChains; ++m) sum[k][m] = _mm512_setzero_si512();
-    }
+  constexpr int kChains = ternary_chains(T);
+  ternary_x16_tile<T, kBlockBytes, 4>(
+      a, g, t0, inits, nb, [&](const uint8_t* blk, int64_t b, const Q8KBlock* const (&y)[T], __m512i (&sum)[T][kChains]) {
 #pragma GCC unroll 13
-    for (int chunk = 0; chunk < kTq1Chunks; ++chunk) {
-      __m512i c[kTq1PlanesPerChunk];
-      chunk_codes(blk + 2 * kInterleaveRows + 64 * chunk, tables, c);
+        for (int chunk = 0; chunk < kTq1Chunks; ++chunk) {
+          __m512i c[kTq1PlanesPerChunk];
+          chunk_codes(blk + 2 * kInterleaveRows + 64 * chunk, tables, c);
 #pragma GCC unroll 5
-      for (int n = 0; n < kTq1PlanesPerChunk; ++n) {
-        const int p = kTq1PlanesPerChunk * chunk + n;
-        if (p >= kTq1Planes) break;
-        for (int k = 0; k < T; ++k)
-          sum[k][p % kChains] = _mm512_dpbusd_epi32(sum[k][p % kChains], c[n], _mm512_set1_epi32(load_i32(y[k][b].qs + 4 * p)));
-      }
-    }
-    const __m512 dx = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk)));
-    for (int k = 0; k < T; ++k) {
-      __m512i s = sum[k][0];
-      for (int m = 1; m < kChains; ++m) s = _mm512_add_epi32(s, sum[k][m]);
-      acc[k] = _mm512_add_ps(acc[k], _mm512_mul_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(dx, _mm512_set1_ps(y[k][b].d))));
-    }
-  }
-  const __m512 out_scale = _mm512_set1_ps(w.out_scale);
-  for (int k = 0; k < T; ++k)
-    _mm512_storeu_ps(a.y + (t0 + k) * w.rows + g * kInterleaveRows, _mm512_mul_ps(acc[k], out_scale));
+          for (int n = 0; n < kTq1PlanesPerChunk; ++n) {
+            const int p = kTq1PlanesPerChunk * chunk + n;
+            if (p >= kTq1Planes) break;
+            for (int k = 0; k < T; ++k)
+              sum[k][p % kChains] = _mm512_dpbusd_epi32(sum[k][p % kChains], c[n], _mm512_set1_epi32(load_i32(y[k][b].qs + 4 * p)));
+          }
+        }
+      });
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 // from files compiled with the AVX-512 flags (CMakeLists.txt).
 #pragma once
 
+#include <immintrin.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
@@ -59,6 +61,49 @@ inline void ternary_block_offsets(const MatmulArgs& a, int64_t nb, std::vector<i
       out[size_t(t * nb + b)] = -s;
     }
   }
+}
+
+// Integer chains per token of the ternary tiles: one token's 64 vpdpbusd per block would be one
+// dependency chain, so small tiles split it.
+constexpr int ternary_chains(int T) { return T >= 4 ? 1 : 4; }
+
+// The ternary 16-row tiles with the scalar reference's epilogue (TQ2_0, TQ1_0): row group g x
+// tokens [t0, t0 + T). Per block (kBlockBytes: 16 f16 scales, then the codes), each token's exact
+// int32 sums of 16 rows start from inits[t * nb + b] (ternary_block_offsets) in
+// ternary_chains(T) chains; dots(blk, b, y, sum) adds the block's vpdpbusd to them. Then
+// acc += float(sum) * (dy * dx) without FMA, and y = acc * out_scale: the reference's bits.
+// Decode (T = 1) prefetches the weight stream kPrefetchBlocks blocks ahead.
+template <int T, int64_t kBlockBytes, int kPrefetchBlocks, class Dots>
+void ternary_x16_tile(const MatmulArgs& a, int64_t g, int64_t t0, const int32_t* inits, int64_t nb, Dots&& dots) {
+  constexpr int kChains = ternary_chains(T);
+  const WeightMatrix& w = *a.w;
+  const uint8_t* base = group_base(w, g);
+  const quant::Q8KBlock* y[T];
+  const int32_t* init[T];
+  tile_tokens(a, t0, inits, nb, y, init);
+  __m512 acc[T];
+  for (int k = 0; k < T; ++k) acc[k] = _mm512_setzero_ps();
+  for (int64_t b = 0; b < nb; ++b) {
+    const uint8_t* blk = base + b * kBlockBytes;
+    if constexpr (T == 1)
+      for (int64_t i = 0; i < kBlockBytes; i += 64)
+        _mm_prefetch(reinterpret_cast<const char*>(blk + kPrefetchBlocks * kBlockBytes + i), _MM_HINT_T0);
+    __m512i sum[T][kChains];
+    for (int k = 0; k < T; ++k) {
+      sum[k][0] = _mm512_set1_epi32(init[k][b]);
+      for (int m = 1; m < kChains; ++m) sum[k][m] = _mm512_setzero_si512();
+    }
+    dots(blk, b, y, sum);
+    const __m512 dx = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk)));
+    for (int k = 0; k < T; ++k) {
+      __m512i s = sum[k][0];
+      for (int m = 1; m < kChains; ++m) s = _mm512_add_epi32(s, sum[k][m]);
+      acc[k] = _mm512_add_ps(acc[k], _mm512_mul_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(_mm512_set1_ps(y[k][b].d), dx)));
+    }
+  }
+  const __m512 out_scale = _mm512_set1_ps(w.out_scale);
+  for (int k = 0; k < T; ++k)
+    _mm512_storeu_ps(a.y + (t0 + k) * w.rows + g * kInterleaveRows, _mm512_mul_ps(acc[k], out_scale));
 }
 
 // Row groups [r0 / 16, r1 / 16) x all tokens, in chunks of kChunkGroups groups: tiles of kTile
