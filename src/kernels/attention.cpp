@@ -75,13 +75,10 @@ int64_t attention_block_scratch(int64_t max_kv, int64_t head_dim) {
   return 2 * 16 * hdp + 16 * std::max<int64_t>(max_kv, 1);
 }
 
-namespace {
-
-// One query, as attention_head's native path did it: q16 = fp16(q), the scores through
-// qk_scores_f16, exp and a double sum in key order, p = fp16(e * inv), then pv_f16.
-void attend_one(const float* q, const AttentionBlock& b, int64_t n_kv, float* scores, fp16_t* half, float* out) {
-  fp32_to_fp16_row(q, half, b.head_dim);
-  qk_scores_f16(half, b.k, b.kv_stride, n_kv, b.head_dim, b.scale, scores);
+void attention_query_f16(const float* q, const fp16_t* k, const fp16_t* v, int64_t kv_stride, int64_t n_kv,
+                         int64_t head_dim, float scale, float* scores, fp16_t* half, float* out) {
+  fp32_to_fp16_row(q, half, head_dim);
+  qk_scores_f16(half, k, kv_stride, n_kv, head_dim, scale, scores);
   float max_score = -INFINITY;
   for (int64_t j = 0; j < n_kv; ++j) max_score = std::max(max_score, scores[j]);
   double sum = 0.0;
@@ -92,18 +89,16 @@ void attend_one(const float* q, const AttentionBlock& b, int64_t n_kv, float* sc
   const float inv = float(1.0 / sum);
   for (int64_t j = 0; j < n_kv; ++j) scores[j] *= inv;
   fp32_to_fp16_row(scores, half, n_kv);
-  pv_f16(half, b.v, b.kv_stride, n_kv, b.head_dim, out);
+  pv_f16(half, v, kv_stride, n_kv, head_dim, out);
 }
-
-}  // namespace
 
 void attention_block_f16_portable(const AttentionBlock& b, float* scratch) {
   float* scores = scratch;                                                 // max_kv floats
   auto* half = reinterpret_cast<fp16_t*>(scratch + b.n_kv + b.n_tokens);  // q16, then p16
   for (int64_t t = 0; t < b.n_tokens; ++t)
     for (int64_t h = 0; h < b.n_heads; ++h)
-      attend_one(b.q + t * b.q_stride + h * b.head_dim, b, b.n_kv + t, scores, half,
-                 b.out + t * b.out_stride + h * b.head_dim);
+      attention_query_f16(b.q + t * b.q_stride + h * b.head_dim, b.k, b.v, b.kv_stride, b.n_kv + t, b.head_dim,
+                          b.scale, scores, half, b.out + t * b.out_stride + h * b.head_dim);
 }
 
 bool attention_block_avx512() {

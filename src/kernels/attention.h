@@ -63,6 +63,12 @@ struct AttentionBlock {
   float scale = 1.0f;
 };
 
+// One query of the portable definition above: q16 = fp16(q), scores through qk_scores_f16, std::exp
+// and a double sum in key order, p = fp16(e * inv), then pv_f16. scores: n_kv floats; half:
+// max(n_kv, head_dim) halves.
+void attention_query_f16(const float* q, const fp16_t* k, const fp16_t* v, int64_t kv_stride, int64_t n_kv,
+                         int64_t head_dim, float scale, float* scores, fp16_t* half, float* out);
+
 // Queries per call that fill the AVX-512 kernel's 16 lanes (callers size blocks by this).
 constexpr int64_t kAttentionBlockQueries = 16;
 

@@ -89,19 +89,19 @@ void gated_activation(Activation act, float* g, const float* u, int64_t n, const
 void attention_head(const float* q, const fp16_t* k, const fp16_t* v, int64_t kv_stride, int64_t n_kv,
                     int64_t head_dim, float scale, float* scores, fp16_t* scratch16, float* out,
                     const RefNumerics& num) {
-  fp32_to_fp16_row(q, scratch16, head_dim);
-  // q and k are both fp16 (as llama.cpp's KQ); the kernel sums the products in float.
-  if (num.ggml_simd) {
-    for (int64_t j = 0; j < n_kv; ++j) scores[j] = dot_f16_ggml(scratch16, k + j * kv_stride, head_dim, num.lanes) * scale;
-  } else {
-    qk_scores_f16(scratch16, k, kv_stride, n_kv, head_dim, scale, scores);
+  if (!num.ggml_simd) {  // the native numerics, one query (kernels/attention.h)
+    attention_query_f16(q, k, v, kv_stride, n_kv, head_dim, scale, scores, scratch16, out);
+    return;
   }
+  fp32_to_fp16_row(q, scratch16, head_dim);
+  // q and k are both fp16 (as llama.cpp's KQ); ggml sums the products in its SIMD order.
+  for (int64_t j = 0; j < n_kv; ++j) scores[j] = dot_f16_ggml(scratch16, k + j * kv_stride, head_dim, num.lanes) * scale;
   float max_score = -INFINITY;
   for (int64_t j = 0; j < n_kv; ++j) max_score = std::max(max_score, scores[j]);
-  // expf and a double sum; with num.ggml_simd, ggml's v_expf lanes bit for bit (kernels/ggml_order.h).
-  const double sum = softmax_exp_ggml(scores, max_score, scores, n_kv, num.ggml_simd ? num.lanes : 1);
+  // ggml's v_expf lanes bit for bit (kernels/ggml_order.h), the sum in double.
+  const double sum = softmax_exp_ggml(scores, max_score, scores, n_kv, num.lanes);
   const float inv = float(1.0 / sum);
-  if (num.ggml_simd && (num.lanes == 8 || num.lanes == 16)) {
+  if (num.lanes == 8 || num.lanes == 16) {
     if (num.pv_f32) {
       // A batch of >= 2 tokens: llamafile's tinyBLAS takes P in float.
       for (int64_t j = 0; j < n_kv; ++j) scores[j] *= inv;

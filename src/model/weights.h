@@ -16,7 +16,7 @@
 
 namespace trit {
 
-// A norm weight vector as float (F32 in the file is used in place; F16/BF16 are converted once).
+// A norm weight vector as float, copied (F16/BF16 converted) out of the file once at load.
 struct NormWeight {
   const float* data = nullptr;
   int64_t n = 0;
