@@ -2,6 +2,7 @@
 // cpu_features() and TRIT_ISA, and matmul() running the chosen variant over the pool.
 #include "kernels/matmul.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <cstring>
@@ -181,11 +182,29 @@ const MatmulVariant* chosen_matmul_variant(TensorType type) {
   return id < set.chosen.size() ? set.chosen[id] : nullptr;
 }
 
-void matmul_with(const MatmulVariant& v, const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
-                 ThreadPool& pool, MatmulOrder order) {
-  TRIT_ASSERT(w.interleave == 0 || (v.interleaves() && w.interleave == kInterleaveRows));
-  const MatmulRowsFn rows = v.rows_for(w.interleave, order);
-  const int64_t stride = act_row_bytes(v, w.type, w.cols);
+void matmul_batch_with(const MatmulVariant& v, std::span<const MatmulOut> outs, const float* x, int64_t n_tokens,
+                       ThreadPool& pool, MatmulOrder order) {
+  if (outs.empty() || n_tokens <= 0) return;
+  const WeightMatrix& w0 = *outs[0].w;
+  // Row chunks are multiples of 16 within each matrix so SIMD kernels see whole groups of rows; a
+  // thread's share is a contiguous run of groups of the matrices taken in order.
+  constexpr int64_t kGroup = 16;
+  struct Part {
+    MatmulRowsFn rows;
+    MatmulArgs args;
+    int64_t first_group;  // of this matrix, in the concatenation of all the matrices' groups
+  };
+  thread_local std::vector<Part> parts;
+  parts.clear();
+  int64_t n_groups = 0;
+  for (const MatmulOut& o : outs) {
+    const WeightMatrix& w = *o.w;
+    TRIT_ASSERT(w.type == w0.type && w.cols == w0.cols);
+    TRIT_ASSERT(w.interleave == 0 || (v.interleaves() && w.interleave == kInterleaveRows));
+    parts.push_back({v.rows_for(w.interleave, order), MatmulArgs{&w, nullptr, 0, n_tokens, o.y}, n_groups});
+    n_groups += (w.rows + kGroup - 1) / kGroup;
+  }
+  const int64_t stride = act_row_bytes(v, w0.type, w0.cols);
   // 64-byte aligned rows of quantized tokens, reused across calls on this thread.
   thread_local std::vector<uint8_t> buf;
   const int64_t padded = (stride + 63) / 64 * 64;
@@ -193,8 +212,8 @@ void matmul_with(const MatmulVariant& v, const WeightMatrix& w, const float* x, 
   uint8_t* base = buf.data() + (64 - reinterpret_cast<uintptr_t>(buf.data()) % 64) % 64;
   // Quantize tokens in parallel when there are several (prefill); one token is cheap.
   auto quantize_token = [&](int64_t t) {
-    if (v.quantize != nullptr) v.quantize(x + t * w.cols, base + t * padded, w.cols);
-    else quantize_generic(w.type, x + t * w.cols, base + t * padded, w.cols);
+    if (v.quantize != nullptr) v.quantize(x + t * w0.cols, base + t * padded, w0.cols);
+    else quantize_generic(w0.type, x + t * w0.cols, base + t * padded, w0.cols);
   };
   if (n_tokens > 1) {
     pool.parallel_for(n_tokens, 1, [&](int64_t t0, int64_t t1) {
@@ -203,9 +222,26 @@ void matmul_with(const MatmulVariant& v, const WeightMatrix& w, const float* x, 
   } else {
     quantize_token(0);
   }
-  const MatmulArgs args{&w, base, padded, n_tokens, y};
-  // Row chunks are multiples of 16 so SIMD kernels see whole groups of rows.
-  pool.parallel_for(w.rows, 16, [&](int64_t r0, int64_t r1) { rows(args, r0, r1); });
+  for (Part& p : parts) {
+    p.args.xq = base;
+    p.args.xq_stride = padded;
+  }
+  // By pointer: inside the loop body `parts` would name the worker thread's own (empty) vector.
+  const std::span<const Part> all(parts.data(), parts.size());
+  pool.parallel_for(n_groups, 1, [&](int64_t g0, int64_t g1) {
+    for (const Part& p : all) {
+      const int64_t rows = p.args.w->rows;
+      const int64_t lo = std::max(g0, p.first_group) - p.first_group;
+      const int64_t hi = std::min(g1 - p.first_group, (rows + kGroup - 1) / kGroup);
+      if (lo < hi) p.rows(p.args, lo * kGroup, std::min(rows, hi * kGroup));
+    }
+  });
+}
+
+void matmul_with(const MatmulVariant& v, const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
+                 ThreadPool& pool, MatmulOrder order) {
+  const MatmulOut out{&w, y};
+  matmul_batch_with(v, {&out, 1}, x, n_tokens, pool, order);
 }
 
 void matmul(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool, MatmulOrder order) {
@@ -213,6 +249,21 @@ void matmul(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, T
   const MatmulVariant* v = chosen_matmul_variant(w.type);
   TRIT_ASSERT(v != nullptr);
   matmul_with(*v, w, x, n_tokens, y, pool, order);
+}
+
+void matmul_batch(std::span<const MatmulOut> outs, const float* x, int64_t n_tokens, ThreadPool& pool,
+                  MatmulOrder order) {
+  if (outs.empty() || n_tokens <= 0) return;
+  const WeightMatrix& w0 = *outs[0].w;
+  bool same = true;
+  for (const MatmulOut& o : outs) same = same && o.w->type == w0.type && o.w->cols == w0.cols;
+  if (!same) {
+    for (const MatmulOut& o : outs) matmul(*o.w, x, n_tokens, o.y, pool, order);
+    return;
+  }
+  const MatmulVariant* v = chosen_matmul_variant(w0.type);
+  TRIT_ASSERT(v != nullptr);
+  matmul_batch_with(*v, outs, x, n_tokens, pool, order);
 }
 
 std::string matmul_kernel_name(TensorType type) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 
 #include "core/tensor_type.h"
@@ -36,6 +37,19 @@ enum class MatmulOrder {
 // y[t * w.rows + r] = out_scale * dot(W[r], quantize(x[t * w.cols ...])) for t < n_tokens.
 void matmul(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool,
             MatmulOrder order = MatmulOrder::kFastest);
+
+// One product of a matmul_batch(): y = W x as in matmul().
+struct MatmulOut {
+  const WeightMatrix* w;
+  float* y;
+};
+
+// matmul() of every w in `outs` with the same x, as one parallel loop: x is quantized once and the
+// rows of all the weights are split over the pool together, so a decode step pays one fork/join
+// for Q, K and V (and one for gate and up) instead of three. Each y equals its matmul() bit for bit.
+// Weights of different types or widths are run one matmul() at a time.
+void matmul_batch(std::span<const MatmulOut> outs, const float* x, int64_t n_tokens, ThreadPool& pool,
+                  MatmulOrder order = MatmulOrder::kFastest);
 
 // One stored row dequantized to floats (embedding lookup). n = w.cols.
 void dequantize_weight_row(const WeightMatrix& w, int64_t row, float* out);

@@ -84,5 +84,8 @@ const MatmulVariant* chosen_matmul_variant(TensorType type);
 // matmul() with an explicit variant (tests and benchmarks).
 void matmul_with(const MatmulVariant& v, const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
                  ThreadPool& pool, MatmulOrder order = MatmulOrder::kFastest);
+// matmul_batch() with an explicit variant; every w must have the variant's type and the same cols.
+void matmul_batch_with(const MatmulVariant& v, std::span<const MatmulOut> outs, const float* x, int64_t n_tokens,
+                       ThreadPool& pool, MatmulOrder order = MatmulOrder::kFastest);
 
 }  // namespace trit

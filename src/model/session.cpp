@@ -215,9 +215,8 @@ struct Session::State {
     // 1. h = rmsnorm(x) * attn_norm;  q, k, v = Wq h, Wk h, Wv h
     norm_rows(x.data(), L.attn_norm, h.data(), B, E);
     emit("attn_norm", il, h.data(), B, E);
-    matmul(L.wq, h.data(), B, q, pool, numerics.matmul);
-    matmul(L.wk, h.data(), B, k, pool, numerics.matmul);
-    matmul(L.wv, h.data(), B, v, pool, numerics.matmul);
+    const MatmulOut qkv[] = {{&L.wq, q}, {&L.wk, k}, {&L.wv, v}};
+    matmul_batch(qkv, h.data(), B, pool, numerics.matmul);
 
     // 2. rope(q), rope(k) at each token's position (cos/sin from forward())
     per_token(B, [&](int64_t t) {
@@ -257,8 +256,8 @@ struct Session::State {
     // 5. f = rmsnorm(x) * ffn_norm;  g = act(Wgate f) * (Wup f)
     norm_rows(x.data(), L.ffn_norm, h.data(), B, E);
     emit("ffn_norm", il, h.data(), B, E);
-    matmul(L.ffn_gate, h.data(), B, g, pool, numerics.matmul);
-    matmul(L.ffn_up, h.data(), B, u, pool, numerics.matmul);
+    const MatmulOut gate_up[] = {{&L.ffn_gate, g}, {&L.ffn_up, u}};
+    matmul_batch(gate_up, h.data(), B, pool, numerics.matmul);
     per_token(B, [&](int64_t t) { gated_activation(activation, g + t * F, u + t * F, F, numerics, F); });
 
     // 6. bitnet: g = rmsnorm(g) * ffn_sub_norm;  x = x + Wdown g

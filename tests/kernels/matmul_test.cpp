@@ -229,6 +229,61 @@ TEST(Repack, InterleaveOnlyWholeGroupsOfSupportedTypes) {
 INSTANTIATE_TEST_SUITE_P(AllTypes, MatmulVariants, ::testing::ValuesIn(kCases),
                          [](const auto& p) { return std::string(tensor_type_name(p.param.type)); });
 
+// matmul_batch splits the rows of several matrices over the pool together: each output must equal
+// its own matmul() bit for bit, whatever the thread count, token count and layout (a 16-row matrix
+// after a row-major one with an odd row count, so shares straddle matrices mid-way).
+TEST_P(MatmulVariants, BatchEqualsSeparateMatmulsBitForBit) {
+  const Case c = GetParam();
+  const auto a = test::random_weights(c.type, 37, c.cols, 3);
+  const auto b = test::random_weights(c.type, 48, c.cols, 4);
+  const auto d = test::random_weights(c.type, 5, c.cols, 6);
+  std::vector<uint8_t> packed(b.bytes.size());
+  WeightMatrix bw = b.w;
+  const MatmulVariant* v = chosen_matmul_variant(c.type);
+  ASSERT_NE(v, nullptr);
+  if (v->interleaves() && can_interleave(c.type, bw.rows)) {
+    repack_interleaved(c.type, b.bytes.data(), packed.data(), bw.rows, bw.cols);
+    bw.data = packed.data();
+    bw.interleave = kInterleaveRows;
+  }
+  const WeightMatrix* ws[] = {&a.w, &bw, &d.w};
+  for (int64_t n_tokens : {1, 2, 9}) {
+    const auto x = test::random_floats(n_tokens * c.cols, uint32_t(n_tokens + 40));
+    for (int threads = 1; threads <= 3; ++threads) {
+      ThreadPool pool(threads);
+      std::vector<std::vector<float>> want(3), got(3);
+      std::vector<MatmulOut> outs;
+      for (size_t i = 0; i < 3; ++i) {
+        want[i].assign(size_t(n_tokens * ws[i]->rows), NAN);
+        got[i].assign(want[i].size(), NAN);
+        matmul(*ws[i], x.data(), n_tokens, want[i].data(), pool);
+        outs.push_back({ws[i], got[i].data()});
+      }
+      matmul_batch(outs, x.data(), n_tokens, pool);
+      for (size_t i = 0; i < 3; ++i)
+        for (size_t j = 0; j < want[i].size(); ++j)
+          ASSERT_EQ(std::bit_cast<uint32_t>(got[i][j]), std::bit_cast<uint32_t>(want[i][j]))
+              << tensor_type_name(c.type) << " matrix " << i << " tokens=" << n_tokens << " threads=" << threads
+              << " j=" << j;
+    }
+  }
+}
+
+// Matrices of different types (a Q4_0 file's Q6_K tensors) go one matmul() at a time.
+TEST(MatmulDispatch, BatchOfMixedTypesEqualsSeparateMatmuls) {
+  const auto a = test::random_weights(TensorType::Q4_0, 33, 256, 1);
+  const auto b = test::random_weights(TensorType::Q6_K, 20, 256, 2);
+  const auto x = test::random_floats(2 * 256, 5);
+  ThreadPool pool(2);
+  std::vector<float> wa(66), wb(40), ga(66, NAN), gb(40, NAN);
+  matmul(a.w, x.data(), 2, wa.data(), pool);
+  matmul(b.w, x.data(), 2, wb.data(), pool);
+  const MatmulOut outs[] = {{&a.w, ga.data()}, {&b.w, gb.data()}};
+  matmul_batch(outs, x.data(), 2, pool);
+  for (size_t i = 0; i < wa.size(); ++i) ASSERT_EQ(std::bit_cast<uint32_t>(ga[i]), std::bit_cast<uint32_t>(wa[i])) << i;
+  for (size_t i = 0; i < wb.size(); ++i) ASSERT_EQ(std::bit_cast<uint32_t>(gb[i]), std::bit_cast<uint32_t>(wb[i])) << i;
+}
+
 TEST(MatmulDispatch, ChosenVariantIsSupportedAndNamed) {
   for (const auto& c : kCases) {
     const MatmulVariant* v = chosen_matmul_variant(c.type);
