@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <set>
 
@@ -35,11 +36,15 @@ struct TritRunner {
   std::vector<int32_t> prompt;
   std::vector<float> logits;
 
-  Status run(const BenchOptions& o, EngineRuns& out) {
+  Status run_pp(const BenchOptions& o, EngineRuns& out) {
     session->reset();
     auto t0 = Clock::now();
     TRIT_TRY(session->eval(prompt, &logits));
     out.pp_tok_s.push_back(double(o.n_prompt) / seconds_since(t0));
+    return {};
+  }
+
+  Status run_tg(const BenchOptions& o, EngineRuns& out) {
     session->reset();
     int32_t tok = prompt[0];
     TRIT_TRY(session->eval({&tok, 1}, &logits));
@@ -91,12 +96,12 @@ constexpr size_t kPieceBytes = size_t(1) << 20;
 
 }  // namespace
 
-double Ceiling::best_read_gb_s() const {
-  return read_gb_s.empty() ? 0.0 : *std::max_element(read_gb_s.begin(), read_gb_s.end());
-}
+double Ceiling::median_read_gb_s() const { return median(read_gb_s); }
 
-double Ceiling::tok_s() const {
-  return bytes_per_token == 0 ? 0.0 : best_read_gb_s() * 1e9 / double(bytes_per_token);
+double Ceiling::tok_s() const { return tok_s_at(median_read_gb_s()); }
+
+double Ceiling::tok_s_at(double gb_s) const {
+  return bytes_per_token == 0 ? 0.0 : gb_s * 1e9 / double(bytes_per_token);
 }
 
 DecodeWeights decode_weights(const gguf::File& file) {
@@ -141,23 +146,18 @@ double read_once(const std::vector<std::span<const uint8_t>>& spans, int threads
   return sec > 0 ? double(total) / sec / 1e9 : 0.0;
 }
 
-Ceiling measure_ceiling(const gguf::File& file, int threads, int passes) {
-  const DecodeWeights d = decode_weights(file);
-  Ceiling c;
-  c.bytes_per_token = d.bytes;
-  c.threads = threads > 0 ? threads : default_thread_count();
-  for (int i = 0; i < std::max(1, passes); ++i) c.read_gb_s.push_back(read_once(d.spans, c.threads, &c.checksum));
-  return c;
-}
-
-nlohmann::json ceiling_json(const Ceiling& c, double tg_tok_s) {
-  const double ceil_tok_s = c.tok_s();
+nlohmann::json ceiling_json(const Ceiling& c, const std::vector<double>& tg_tok_s) {
+  std::vector<double> fractions;
+  for (size_t i = 0; i < std::min(c.read_gb_s.size(), tg_tok_s.size()); ++i) {
+    const double ceil_i = c.tok_s_at(c.read_gb_s[i]);
+    if (ceil_i > 0) fractions.push_back(tg_tok_s[i] / ceil_i);
+  }
   return {{"bytes_per_token", c.bytes_per_token},
-          {"read_gb_s", c.best_read_gb_s()},
-          {"read_gb_s_passes", c.read_gb_s},
+          {"read_gb_s", c.median_read_gb_s()},
+          {"read_gb_s_runs", c.read_gb_s},
           {"threads", c.threads},
-          {"tg_tok_s_ceiling", ceil_tok_s},
-          {"tg_fraction_of_ceiling", ceil_tok_s > 0 ? tg_tok_s / ceil_tok_s : 0.0}};
+          {"tg_tok_s_ceiling", c.tok_s()},
+          {"tg_fraction_of_ceiling", median(fractions)}};
 }
 
 double median(std::vector<double> v) {
@@ -219,28 +219,44 @@ Result<std::vector<EngineRuns>> run_bench(const BenchOptions& o) {
     runs[1].note = "pp: greedy(prompt, 0) (last-position logits); tg: greedy(1-token prompt, n + 1), n + 1 evals timed";
   }
 
+  // The ceiling's reads (src/bench/README.md): one pass just before and one just after every timed
+  // decode run, of trit's resident weights (no memory added, so the peak RSS stays the engines').
+  std::vector<std::span<const uint8_t>> spans;
+  if (o.ceiling) {
+    spans = trit.model->decode_weight_spans();
+    Ceiling c;
+    c.bytes_per_token = decode_weights(trit.model->file()).bytes;
+    c.threads = o.threads > 0 ? o.threads : default_thread_count();
+    for (auto& r : runs) r.ceiling = c;
+  }
+  auto timed_decode = [&](EngineRuns& r, const std::function<Status()>& decode) -> Status {
+    if (!r.ceiling) return decode();
+    const double before = read_once(spans, r.ceiling->threads, &r.ceiling->checksum);
+    TRIT_TRY(decode());
+    const double after = read_once(spans, r.ceiling->threads, &r.ceiling->checksum);
+    r.ceiling->read_gb_s.push_back(std::max(before, after));
+    return {};
+  };
+
   for (int rep = 0; rep < o.reps; ++rep) {
-    TRIT_TRY(trit.run(o, runs[0]));
+    TRIT_TRY(trit.run_pp(o, runs[0]));
+    TRIT_TRY(timed_decode(runs[0], [&] { return trit.run_tg(o, runs[0]); }));
     if (ref_model) {
       auto t0 = Clock::now();
       auto l = ref_model->greedy(trit.prompt, 0);
       if (!l.ok()) return l.error();
       runs[1].pp_tok_s.push_back(double(o.n_prompt) / seconds_since(t0));
-      auto g0 = Clock::now();
-      auto g = ref_model->greedy(std::span<const int32_t>(trit.prompt.data(), 1), o.n_gen + 1);
-      if (!g.ok()) return g.error();
-      runs[1].tg_tok_s.push_back(double(o.n_gen + 1) / seconds_since(g0));
+      TRIT_TRY(timed_decode(runs[1], [&]() -> Status {
+        auto g0 = Clock::now();
+        auto g = ref_model->greedy(std::span<const int32_t>(trit.prompt.data(), 1), o.n_gen + 1);
+        if (!g.ok()) return g.error();
+        runs[1].tg_tok_s.push_back(double(o.n_gen + 1) / seconds_since(g0));
+        return {};
+      }));
     }
   }
   const double rss = peak_rss_mb();
   for (auto& r : runs) r.rss_peak_mb = rss;
-  if (o.ceiling) {
-    // Right after the runs, in this process, on the file's weight bytes (what the references read;
-    // most are resident, as decode just read them). Matrices trit rewrote at load had their file
-    // pages released, so this maps them back: the reported peak RSS is the one taken above.
-    const Ceiling c = measure_ceiling(trit.model->file(), o.threads);
-    for (auto& r : runs) r.ceiling = c;
-  }
   return runs;
 }
 
@@ -279,7 +295,7 @@ nlohmann::json bench_json(const BenchOptions& o, const EngineRuns& r, const nloh
     j["kernels"] = k;
   }
   if (!r.note.empty()) j["note"] = r.note;
-  if (r.ceiling) j["ceiling"] = ceiling_json(*r.ceiling, median(r.tg_tok_s));
+  if (r.ceiling) j["ceiling"] = ceiling_json(*r.ceiling, r.tg_tok_s);
   return j;
 }
 

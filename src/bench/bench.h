@@ -27,15 +27,19 @@ struct BenchOptions {
 };
 
 // The memory-bandwidth ceiling of decode (README.md): one decoded token reads every weight byte once,
-// so tokens/s cannot exceed read bandwidth / weight bytes per token.
+// so tokens/s cannot exceed read bandwidth / weight bytes per token. Shared machines drift by tens
+// of percent within minutes, so the bandwidth is measured next to each timed decode run.
 struct Ceiling {
   uint64_t bytes_per_token = 0;
   int threads = 1;
-  std::vector<double> read_gb_s;  // every timed pass, 1e9 bytes/s
-  uint64_t checksum = 0;          // xor of the bytes read (keeps the reads from being optimised out)
+  // One per timed decode run of the engine, in order: the read bandwidth (1e9 bytes/s) of the faster
+  // of two read_once passes, one just before the run and one just after it.
+  std::vector<double> read_gb_s;
+  uint64_t checksum = 0;  // xor of the bytes read (keeps the reads from being optimised out)
 
-  double best_read_gb_s() const;  // the fastest pass
-  double tok_s() const;           // best_read_gb_s * 1e9 / bytes_per_token
+  double median_read_gb_s() const;
+  double tok_s() const;                // the ceiling at the median bandwidth
+  double tok_s_at(double gb_s) const;  // gb_s * 1e9 / bytes_per_token
 };
 
 // The weight bytes a single-token decode reads: every tensor of the file (all layers' matmul weights
@@ -53,19 +57,14 @@ DecodeWeights decode_weights(const gguf::File& file);
 // every span's words (tail bytes zero-padded), which does not depend on the thread count.
 double read_once(const std::vector<std::span<const uint8_t>>& spans, int threads, uint64_t* checksum = nullptr);
 
-// bytes_per_token from decode_weights(file), read bandwidth the best of `passes` read_once passes.
-Ceiling measure_ceiling(const gguf::File& file, int threads, int passes = 3);
-
 struct EngineRuns {
   std::string engine;  // "trit", "llama.cpp", ...
   std::vector<double> pp_tok_s;
   std::vector<double> tg_tok_s;
   std::vector<double> tg_latency_ms;  // every decoded token of every run (empty: not measurable)
   std::string note;                   // how it was measured, when it differs from trit's way
-  std::optional<Ceiling> ceiling;     // the same for every engine of one run; unset with --no-ceiling
-  // This process's peak RSS when the runs ended, before the ceiling's read of the file's weight
-  // bytes (which maps back the pages of matrices trit rewrote at load; kernels/repack.h).
-  double rss_peak_mb = 0.0;
+  std::optional<Ceiling> ceiling;     // this engine's decode runs' ceilings; unset with --no-ceiling
+  double rss_peak_mb = 0.0;           // this process's peak RSS when the runs ended
 };
 
 double median(std::vector<double> v);
@@ -79,8 +78,10 @@ Result<std::vector<EngineRuns>> run_bench(const BenchOptions& opts);
 nlohmann::json bench_json(const BenchOptions& opts, const EngineRuns& runs, const nlohmann::json& model,
                           double rss_mb);
 nlohmann::json model_json(const std::string& path);  // path, arch, size, kernels chosen
-// {"bytes_per_token", "read_gb_s", "read_gb_s_passes", "threads", "tg_tok_s_ceiling",
-//  "tg_fraction_of_ceiling"} for an engine whose decode median is tg_tok_s.
-nlohmann::json ceiling_json(const Ceiling& c, double tg_tok_s);
+// {"bytes_per_token", "read_gb_s" (median over runs), "read_gb_s_runs", "threads", "tg_tok_s_ceiling"
+//  (at the median bandwidth), "tg_fraction_of_ceiling"} for an engine whose decode runs gave
+// tg_tok_s: the fraction is the median over runs i of tg_tok_s[i] / (the ceiling at read_gb_s[i]),
+// so each run is compared with the bandwidth measured next to it.
+nlohmann::json ceiling_json(const Ceiling& c, const std::vector<double>& tg_tok_s);
 
 }  // namespace trit::bench

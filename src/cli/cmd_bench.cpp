@@ -23,7 +23,7 @@ Command add_bench(CLI::App& root) {
   app->add_flag("--json", *json, "print trit.bench/1 JSON on stdout");
   auto no_ceiling = std::make_shared<bool>(false);
   app->add_flag("--no-ceiling", *no_ceiling,
-                "skip the memory-bandwidth ceiling (a timed read of the weight bytes, with the same threads)");
+                "skip the memory-bandwidth ceiling (a timed read of the weight bytes with the same threads, just before and after each decode run)");
   return {app, [opts, json, no_ceiling]() -> int {
             if (opts->threads <= 0) opts->threads = default_thread_count();
             opts->ceiling = !*no_ceiling;
@@ -32,7 +32,6 @@ Command add_bench(CLI::App& root) {
               std::fprintf(stderr, "trit bench: %s\n", runs.error().message.c_str());
               return runs.error().message.find("not available") != std::string::npos ? 3 : kExitUsage;
             }
-            // The peak while the engines ran (the ceiling's read of the file comes after it).
             const double rss = runs->front().rss_peak_mb > 0 ? runs->front().rss_peak_mb : bench::peak_rss_mb();
             const auto model = bench::model_json(opts->model);
             nlohmann::json out = nlohmann::json::array();
@@ -52,7 +51,7 @@ Command add_bench(CLI::App& root) {
             }
             if (out[0].contains("ceiling")) {
               const auto& c = out[0]["ceiling"];
-              std::fprintf(stderr, "ceiling    t=%d  read %.1f GB/s over %.0f MB/token -> %.1f tok/s;", opts->threads,
+              std::fprintf(stderr, "ceiling    t=%d  read %.1f GB/s (median) over %.0f MB/token -> %.1f tok/s;", opts->threads,
                            c["read_gb_s"].get<double>(), double(c["bytes_per_token"].get<uint64_t>()) / 1e6,
                            c["tg_tok_s_ceiling"].get<double>());
               for (const auto& j : out)

@@ -8,7 +8,15 @@
 // run across all blocks of a row; there is no per-block float work at all.
 //
 // Blocking: kTile tokens share each loaded chunk of codes; kChunkGroups row groups stay in L2 while
-// the token tiles pass. One token (decode) uses four accumulator chains and prefetches ahead.
+// the token tiles pass.
+//
+// One token (decode) masks each code group in place instead of extracting it (group grp times
+// 4^(3 - grp), one AND, which runs beside vpdpbusd where GFNI or a shift competes with it), sums each
+// group in its own chain and shifts the chains down once per row: the same exact int32 (per chain at
+// most cols / 4 * 128 * 127 in magnitude, under 2^31 for rows up to 500k columns). Measured on Zen
+// 4: 160 against 126 GMAC/s from L2. It leaves the stream to the hardware prefetcher: a software
+// prefetch 8 blocks ahead measured slower (2B4T decode at 1 thread, alternating runs: 93-94% of
+// the bandwidth ceiling without, 90% with).
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #pragma GCC diagnostic ignored "-Wuninitialized"
 
@@ -56,12 +64,16 @@ void x16_tile(const MatmulArgs& a, int64_t g, int64_t t0, int64_t nb) {
   const __m512i mask = _mm512_set1_epi8(3);
   for (int64_t b = 0; b < nb; ++b) {
     const uint8_t* blk = base + b * kBlockBytes;
-    if constexpr (T == 1)  // the hardware prefetcher falls behind on this stream (measured)
-      for (int64_t i = 0; i < kBlockBytes; i += 64)
-        _mm_prefetch(reinterpret_cast<const char*>(blk + 8 * kBlockBytes + i), _MM_HINT_T0);
     for (int m = 0; m < 8; ++m) {  // bytes 4m..4m+3 of each row's block
       const __m512i v = _mm512_loadu_si512(blk + 64 * m);
       __m512i c[4];  // group grp at bits 6 - 2 grp
+      if constexpr (T == 1) {  // in place (above)
+        for (int grp = 0; grp < 4; ++grp) c[grp] = _mm512_and_si512(v, _mm512_set1_epi8(char(3 << (6 - 2 * grp))));
+        const int8_t* q = tok[0].q + b * kQK_I2_S + 4 * m;
+        for (int grp = 0; grp < 4; ++grp)
+          acc[grp][0] = _mm512_dpbusd_epi32(acc[grp][0], c[grp], _mm512_set1_epi32(load_i32(q + 32 * grp)));
+        continue;
+      }
       for (int grp = 0; grp < 3; ++grp) {
         if constexpr (kGfni)
           c[grp] = _mm512_gf2p8affine_epi64_epi8(v, _mm512_set1_epi64(int64_t(bit_pair_matrix(3 - grp))), 0);
@@ -79,6 +91,8 @@ void x16_tile(const MatmulArgs& a, int64_t g, int64_t t0, int64_t nb) {
   }
   // quant::i2_s_epilogue per row: (float(raw) - float(sum)) / scale * wscale, then * out_scale.
   const __m512 wscale = _mm512_set1_ps(w.tensor_scale), out_scale = _mm512_set1_ps(w.out_scale);
+  if constexpr (T == 1)
+    for (int grp = 0; grp < 3; ++grp) acc[grp][0] = _mm512_srai_epi32(acc[grp][0], 6 - 2 * grp);
   for (int k = 0; k < T; ++k) {
     __m512i raw = acc[0][k];
     for (int c = 1; c < kChains; ++c) raw = _mm512_add_epi32(raw, acc[c][k]);

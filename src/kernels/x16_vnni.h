@@ -72,7 +72,7 @@ constexpr int ternary_chains(int T) { return T >= 4 ? 1 : 4; }
 // int32 sums of 16 rows start from inits[t * nb + b] (ternary_block_offsets) in
 // ternary_chains(T) chains; dots(blk, b, y, sum) adds the block's vpdpbusd to them. Then
 // acc += float(sum) * (dy * dx) without FMA, and y = acc * out_scale: the reference's bits.
-// Decode (T = 1) prefetches the weight stream kPrefetchBlocks blocks ahead.
+// Decode (T = 1) prefetches the weight stream kPrefetchBlocks blocks ahead (0: not at all).
 template <int T, int64_t kBlockBytes, int kPrefetchBlocks, class Dots>
 void ternary_x16_tile(const MatmulArgs& a, int64_t g, int64_t t0, const int32_t* inits, int64_t nb, Dots&& dots) {
   constexpr int kChains = ternary_chains(T);
@@ -85,7 +85,7 @@ void ternary_x16_tile(const MatmulArgs& a, int64_t g, int64_t t0, const int32_t*
   for (int k = 0; k < T; ++k) acc[k] = _mm512_setzero_ps();
   for (int64_t b = 0; b < nb; ++b) {
     const uint8_t* blk = base + b * kBlockBytes;
-    if constexpr (T == 1)
+    if constexpr (T == 1 && kPrefetchBlocks > 0)
       for (int64_t i = 0; i < kBlockBytes; i += 64)
         _mm_prefetch(reinterpret_cast<const char*>(blk + kPrefetchBlocks * kBlockBytes + i), _MM_HINT_T0);
     __m512i sum[T][kChains];

@@ -140,6 +140,26 @@ std::vector<std::string> Model::deviations() const {
 
 int64_t Model::repacked_bytes() const { return weights_->repacked_bytes; }
 
+std::vector<std::span<const uint8_t>> Model::decode_weight_spans() const {
+  std::vector<std::span<const uint8_t>> spans;
+  auto matrix = [&](const WeightMatrix& m) { spans.emplace_back(m.data, m.row_bytes * size_t(m.rows)); };
+  auto norm = [&](const NormWeight& n) {
+    if (n) spans.emplace_back(reinterpret_cast<const uint8_t*>(n.data), size_t(n.n) * sizeof(float));
+  };
+  const ModelWeights& w = *weights_;
+  for (const LayerWeights& L : w.layers) {
+    norm(L.attn_norm);
+    for (const WeightMatrix* m : {&L.wq, &L.wk, &L.wv, &L.wo}) matrix(*m);
+    norm(L.attn_sub_norm);
+    norm(L.ffn_norm);
+    for (const WeightMatrix* m : {&L.ffn_gate, &L.ffn_up, &L.ffn_down}) matrix(*m);
+    norm(L.ffn_sub_norm);
+  }
+  norm(w.output_norm);
+  matrix(w.output);
+  return spans;
+}
+
 uint64_t Model::n_params() const {
   uint64_t n = 0;
   for (const auto& t : file_.tensors()) n += t.n_elements();

@@ -75,6 +75,11 @@ class Model {
   // Bytes of weights rewritten at load (TQ1_0 as TQ2_0, Q4_0 / Q8_0 in 16-row groups; kernels/repack.h).
   int64_t repacked_bytes() const;
   const RepackStats& repack_stats() const { return repack_; }
+  // The bytes one decode step reads, where this model holds them: the layers' matrices (those
+  // rewritten at load in their huge-page arena, the rest in the file's mapping), their norms and the
+  // head. All resident after a decode step, so reading them again costs no memory (trit bench's
+  // bandwidth passes).
+  std::vector<std::span<const uint8_t>> decode_weight_spans() const;
 
  private:
   Model(gguf::File file, HParams hparams, ModelOptions options)
