@@ -94,6 +94,11 @@ struct Piece {
 };
 constexpr size_t kPieceBytes = size_t(1) << 20;
 
+// Read passes on each side of a timed decode run; the run's bandwidth is the fastest of them all,
+// so one pass slowed by a neighbour (or by a reference engine's threads still winding down) does
+// not lower the ceiling.
+constexpr int kPassesPerSide = 2;
+
 }  // namespace
 
 double Ceiling::median_read_gb_s() const { return median(read_gb_s); }
@@ -229,11 +234,16 @@ Result<std::vector<EngineRuns>> run_bench(const BenchOptions& o) {
     c.threads = o.threads > 0 ? o.threads : default_thread_count();
     for (auto& r : runs) r.ceiling = c;
   }
+  auto best_of_passes = [&](Ceiling& c) {
+    double best = 0.0;
+    for (int i = 0; i < kPassesPerSide; ++i) best = std::max(best, read_once(spans, c.threads, &c.checksum));
+    return best;
+  };
   auto timed_decode = [&](EngineRuns& r, const std::function<Status()>& decode) -> Status {
     if (!r.ceiling) return decode();
-    const double before = read_once(spans, r.ceiling->threads, &r.ceiling->checksum);
+    const double before = best_of_passes(*r.ceiling);
     TRIT_TRY(decode());
-    const double after = read_once(spans, r.ceiling->threads, &r.ceiling->checksum);
+    const double after = best_of_passes(*r.ceiling);
     r.ceiling->read_gb_s.push_back(std::max(before, after));
     return {};
   };

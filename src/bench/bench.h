@@ -32,8 +32,8 @@ struct BenchOptions {
 struct Ceiling {
   uint64_t bytes_per_token = 0;
   int threads = 1;
-  // One per timed decode run of the engine, in order: the read bandwidth (1e9 bytes/s) of the faster
-  // of two read_once passes, one just before the run and one just after it.
+  // One per timed decode run of the engine, in order: the read bandwidth (1e9 bytes/s) of the fastest
+  // of four read_once passes, two just before the run and two just after it.
   std::vector<double> read_gb_s;
   uint64_t checksum = 0;  // xor of the bytes read (keeps the reads from being optimised out)
 
