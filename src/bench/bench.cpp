@@ -224,8 +224,9 @@ Result<std::vector<EngineRuns>> run_bench(const BenchOptions& o) {
     runs[1].note = "pp: greedy(prompt, 0) (last-position logits); tg: greedy(1-token prompt, n + 1), n + 1 evals timed";
   }
 
-  // The ceiling's reads (src/bench/README.md): one pass just before and one just after every timed
-  // decode run, of trit's resident weights (no memory added, so the peak RSS stays the engines').
+  // The ceiling's reads (src/bench/README.md): kPassesPerSide passes just before and just after
+  // every timed decode run, of trit's resident weights (no memory added, so the peak RSS stays the
+  // engines').
   std::vector<std::span<const uint8_t>> spans;
   if (o.ceiling) {
     spans = trit.model->decode_weight_spans();
