@@ -25,9 +25,9 @@ struct OwnedWeights {
   WeightMatrix w;
 };
 
-inline OwnedWeights random_weights(TensorType type, int64_t rows, int64_t cols, uint32_t seed) {
+// rows x cols floats f quantized to `type`.
+inline OwnedWeights weights_from_floats(TensorType type, const std::vector<float>& f, int64_t rows, int64_t cols) {
   OwnedWeights o;
-  const auto f = random_floats(rows * cols, seed, 0.05f);
   auto bytes = quant::quantized_tensor_bytes(type, rows, cols);
   TRIT_ASSERT(bytes.ok());
   o.bytes.resize(size_t(*bytes));
@@ -41,6 +41,10 @@ inline OwnedWeights random_weights(TensorType type, int64_t rows, int64_t cols, 
   if (type == TensorType::I2_S) o.w.tensor_scale = quant::i2_s_scale(o.bytes.data(), rows * cols);
   o.w.out_scale = 0.75f;  // exercise the optional per-tensor output scale
   return o;
+}
+
+inline OwnedWeights random_weights(TensorType type, int64_t rows, int64_t cols, uint32_t seed) {
+  return weights_from_floats(type, random_floats(rows * cols, seed, 0.05f), rows, cols);
 }
 
 }  // namespace trit::test

@@ -177,6 +177,31 @@ TEST_P(MatmulVariants, InterleavedRowsEqualReferenceBitForBit) {
   }
 }
 
+// The one-token I2_S 16-row tile sums each 2-bit position in place, scaled by up to 64, in its own
+// int32 chain. A row of 600k columns of +1 weights against activations of 127 would overflow such
+// a chain (150k * 128 * 127 > 2^31) if it ran over the whole row; it must still equal the reference.
+TEST(Interleaved, I2sOneTokenLongExtremeRowIsExact) {
+  const MatmulVariant* v = chosen_matmul_variant(TensorType::I2_S);
+  ASSERT_NE(v, nullptr);
+  if (!v->interleaves()) GTEST_SKIP() << v->name << " has no 16-row kernel on this CPU";
+  constexpr int64_t kRows = 16, kCols = 600064;  // a multiple of the 128-column block
+  const auto ow = test::weights_from_floats(TensorType::I2_S, std::vector<float>(size_t(kRows * kCols), 1.0f), kRows, kCols);
+  std::vector<uint8_t> packed(ow.bytes.size());
+  repack_interleaved(TensorType::I2_S, ow.bytes.data(), packed.data(), kRows, kCols);
+  WeightMatrix pw = ow.w;
+  pw.data = packed.data();
+  pw.interleave = kInterleaveRows;
+  const std::vector<float> x(size_t(kCols), 1.0f);
+  ThreadPool pool(1);
+  std::vector<float> want(kRows), got(kRows, NAN);
+  matmul_with(matmul_variants(TensorType::I2_S)[0], ow.w, x.data(), 1, want.data(), pool);
+  matmul_with(*v, pw, x.data(), 1, got.data(), pool);
+  for (int64_t r = 0; r < kRows; ++r) {
+    EXPECT_GT(want[size_t(r)], 0.0f);
+    EXPECT_EQ(std::bit_cast<uint32_t>(got[size_t(r)]), std::bit_cast<uint32_t>(want[size_t(r)])) << "row " << r;
+  }
+}
+
 // The ternary 16-row kernels extract codes with GFNI where the CPU has it, else with shifts and
 // masks: both must give the same bits (the variant test above covers whichever this CPU takes).
 TEST(Interleaved, TernaryGfniAndShiftExtractionAgree) {
