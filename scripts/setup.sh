@@ -6,6 +6,7 @@
 #   scripts/setup.sh              everything
 #   TRIT_SKIP_APT=1 scripts/setup.sh   skip the package step (no root, packages already there)
 #   TRIT_SKIP_REFERENCE=1 ...     skip the reference (trit then runs crossval in STUB mode)
+#   TRIT_SKIP_ARM64=1 ...         skip the arm64 cross build's packages (scripts/test-arm64.sh)
 #   TRIT_SKIP_BUILD=1 ...         stop after packages and reference (CI jobs that build elsewhere)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,6 +37,29 @@ if [[ -z "${TRIT_SKIP_APT:-}" ]] && command -v apt-get >/dev/null; then
   fi
 elif [[ "$(uname)" == Darwin ]] && command -v brew >/dev/null && [[ -z "${TRIT_SKIP_APT:-}" ]]; then
   brew install cmake ninja cli11 nlohmann-json pcre2 openssl googletest google-benchmark cpp-httplib node
+fi
+
+# 1b. The arm64 build's tools (scripts/test-arm64.sh): a cross compiler, qemu-user and the arm64
+# -dev packages through Debian's multiarch (this adds arm64 to dpkg's architectures). Debian on
+# x86-64 only: Ubuntu serves arm64 packages from another archive (ports.ubuntu.com). Optional: when
+# it cannot be installed, test-arm64.sh says SKIPPED.
+arm64_packages=(g++-aarch64-linux-gnu qemu-user libc6:arm64 libssl-dev:arm64 libpcre2-dev:arm64
+                libgtest-dev:arm64 libgmock-dev:arm64 libcpp-httplib-dev:arm64)
+if [[ -z "${TRIT_SKIP_APT:-}${TRIT_SKIP_ARM64:-}" ]] && command -v dpkg >/dev/null &&
+   [[ "$(dpkg --print-architecture)" == amd64 ]] && grep -qx 'ID=debian' /etc/os-release 2>/dev/null; then
+  missing=()
+  for p in "${arm64_packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if ((${#missing[@]})); then
+    say "installing the arm64 cross build's packages: ${missing[*]}"
+    sudo_cmd=(); [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
+    if ! { { dpkg --print-foreign-architectures | grep -qx arm64 || "${sudo_cmd[@]}" dpkg --add-architecture arm64; } &&
+           "${sudo_cmd[@]}" apt-get update -qq &&
+           DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; }; then
+      say "warning: the arm64 packages did not install; scripts/test-arm64.sh will skip"
+    fi
+  fi
 fi
 
 # 2. The llama.cpp reference (Lane B) and its shim.

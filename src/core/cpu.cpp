@@ -5,6 +5,9 @@
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
+#elif defined(__aarch64__) && defined(__linux__)
+#include <asm/hwcap.h>
+#include <sys/auxv.h>
 #endif
 
 namespace trit {
@@ -38,8 +41,11 @@ CpuFeatures detect() {
     }
   }
 #elif defined(__aarch64__)
-  f.neon = true;
-#if defined(__ARM_FEATURE_DOTPROD)
+  f.neon = true;  // part of the base AArch64 ISA
+#if defined(__linux__)
+  // The Armv8.2 dot product (sdot/udot) is optional: the kernel reports it in the auxiliary vector.
+  f.dotprod = (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) != 0;
+#elif defined(__ARM_FEATURE_DOTPROD)
   f.dotprod = true;
 #endif
 #endif

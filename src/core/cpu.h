@@ -1,4 +1,4 @@
-// CPU features, read once (CPUID on x86, compile-time on ARM). kernels/dispatch chooses from these.
+// CPU features, read once (CPUID on x86, the auxiliary vector on ARM Linux). kernels/dispatch chooses from these.
 #pragma once
 
 #include <string>

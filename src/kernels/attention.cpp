@@ -44,11 +44,13 @@ struct AttentionKernels {
 };
 
 const AttentionKernels& kernels() {
-  static const AttentionKernels k = isa_supported(Isa::kAvx2)
-                                        ? AttentionKernels{avx2::dot_f16, avx2::axpy_f16, avx2::quantize_f16,
-                                                           avx2::qk_scores_f16, avx2::pv_f16}
-                                        : AttentionKernels{dot_f16_scalar, axpy_f16_scalar, fp32_to_fp16_row_scalar,
-                                                           qk_scores_f16_scalar, pv_f16_scalar};
+  static const AttentionKernels k =
+#if TRIT_KERNELS_X86
+      isa_supported(Isa::kAvx2) ? AttentionKernels{avx2::dot_f16, avx2::axpy_f16, avx2::quantize_f16,
+                                                   avx2::qk_scores_f16, avx2::pv_f16} :
+#endif
+                                AttentionKernels{dot_f16_scalar, axpy_f16_scalar, fp32_to_fp16_row_scalar,
+                                                 qk_scores_f16_scalar, pv_f16_scalar};
   return k;
 }
 
@@ -107,11 +109,10 @@ bool attention_block_avx512() {
 }
 
 void attention_block_f16(const AttentionBlock& b, float* scratch) {
-  if (attention_block_avx512()) {
-    avx512::attention_block_f16(b, scratch);
-  } else {
-    attention_block_f16_portable(b, scratch);
-  }
+#if TRIT_KERNELS_X86
+  if (attention_block_avx512()) return avx512::attention_block_f16(b, scratch);
+#endif
+  attention_block_f16_portable(b, scratch);
 }
 
 }  // namespace trit

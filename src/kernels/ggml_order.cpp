@@ -75,7 +75,9 @@ float reduce_f32x8(const float* v) {
 }  // namespace
 
 void silu_expf(float* x, int64_t n) {
+#if TRIT_KERNELS_X86
   if (isa_supported(Isa::kAvx2)) return avx2::silu_ggml(x, n);  // the same bits, 8 at a time
+#endif
   for (int64_t i = 0; i < n; ++i) x[i] = x[i] / (1.0f + ggml_expf(0.0f - x[i]));
 }
 

@@ -12,7 +12,7 @@
 #include "core/assert.h"
 #include "core/cpu.h"
 #include "core/log.h"
-#include "kernels/kernels_avx2.h"
+#include "kernels/kernels_neon.h"
 #include "kernels/kernels_scalar.h"
 #include "kernels/kernels_vnni.h"
 #include "kernels/matmul_variants.h"
@@ -26,9 +26,15 @@ namespace {
 // Rows of each table in ISA order; the scalar row first and always there.
 constexpr std::array kTq2 = {
     MatmulVariant{"matmul_tq2_q8k_ref", Isa::kScalar, scalar::quantize_q8_K, scalar::matmul_rows_vec_dot},
+#if TRIT_KERNELS_X86
     MatmulVariant{"matmul_tq2_q8k_avx2", Isa::kAvx2, avx2::quantize_q8_K, avx2::matmul_rows_tq2_q8k},
     MatmulVariant{"matmul_tq2_q8k_vnni", Isa::kAvx512Vnni, avx2::quantize_q8_K, vnni::matmul_rows_tq2_q8k, 0, vnni::x16_rows_tq2_q8k,
                  vnni::x16_rows_tq2_q8k_ggml},
+#endif
+#if TRIT_KERNELS_NEON
+    MatmulVariant{"matmul_tq2_q8k_neon", Isa::kNeon, scalar::quantize_q8_K, neon::matmul_rows_tq2_q8k},
+    MatmulVariant{"matmul_tq2_q8k_neondot", Isa::kNeonDot, scalar::quantize_q8_K, neon::matmul_rows_tq2_q8k_dot},
+#endif
 };
 // TQ1_0: no AVX-512 kernel on row-major weights (its unpack, not the dot, is the cost, and the
 // 512-bit unpack measured slower than the AVX2 one on Zen 4: 28 vs 30.5 GMAC/s for one token).
@@ -36,52 +42,90 @@ constexpr std::array kTq2 = {
 // base-3 unpack is two byte permutes, which need VBMI.
 constexpr std::array kTq1 = {
     MatmulVariant{"matmul_tq1_q8k_ref", Isa::kScalar, scalar::quantize_q8_K, scalar::matmul_rows_vec_dot},
+#if TRIT_KERNELS_X86
     MatmulVariant{"matmul_tq1_q8k_avx2", Isa::kAvx2, avx2::quantize_q8_K, avx2::matmul_rows_tq1_q8k},
     MatmulVariant{"matmul_tq1_q8k_vbmi", Isa::kAvx512Vbmi, avx2::quantize_q8_K, avx2::matmul_rows_tq1_q8k, 0, vnni::x16_rows_tq1_q8k},
+#endif
 };
 // I2_S on AVX-512 VNNI reads the 16-row layout only; on row-major weights it runs the AVX2 kernel
 // (a row-major 512-bit kernel measured much slower for decode: 2B4T I2_S, Zen 4, 13.7 vs 18.2 tok/s).
 constexpr std::array kI2s = {
     MatmulVariant{"matmul_i2s_i8_ref", Isa::kScalar, scalar::quantize_i8_s, scalar::matmul_rows_i2_s},
+#if TRIT_KERNELS_X86
     MatmulVariant{"matmul_i2s_i8_avx2", Isa::kAvx2, avx2::quantize_i8_s, avx2::matmul_rows_i2s_i8},
     MatmulVariant{"matmul_i2s_i8_vnni", Isa::kAvx512Vnni, avx2::quantize_i8_s, avx2::matmul_rows_i2s_i8, 0, vnni::x16_rows_i2s_i8},
+#endif
+#if TRIT_KERNELS_NEON
+    MatmulVariant{"matmul_i2s_i8_neon", Isa::kNeon, scalar::quantize_i8_s, neon::matmul_rows_i2s_i8},
+    MatmulVariant{"matmul_i2s_i8_neondot", Isa::kNeonDot, scalar::quantize_i8_s, neon::matmul_rows_i2s_i8_dot},
+#endif
 };
 constexpr std::array kQ8_0 = {
     MatmulVariant{"matmul_q8_0_q8_0_ref", Isa::kScalar, scalar::quantize_q8_0, scalar::matmul_rows_vec_dot},
+#if TRIT_KERNELS_X86
     MatmulVariant{"matmul_q8_0_q8_0_avx2", Isa::kAvx2, avx2::quantize_q8_0, avx2::matmul_rows_q8_0_q8_0},
     MatmulVariant{"matmul_q8_0_q8_0_vnni", Isa::kAvx512Vnni, avx2::quantize_q8_0, vnni::matmul_rows_q8_0_q8_0, 0, vnni::x16_rows_q8_0_q8_0},
+#endif
+#if TRIT_KERNELS_NEON
+    MatmulVariant{"matmul_q8_0_q8_0_neon", Isa::kNeon, scalar::quantize_q8_0, neon::matmul_rows_q8_0_q8_0},
+    MatmulVariant{"matmul_q8_0_q8_0_neondot", Isa::kNeonDot, scalar::quantize_q8_0, neon::matmul_rows_q8_0_q8_0_dot},
+#endif
 };
 constexpr std::array kQ4_0 = {
     MatmulVariant{"matmul_q4_0_q8_0_ref", Isa::kScalar, scalar::quantize_q8_0, scalar::matmul_rows_vec_dot},
+#if TRIT_KERNELS_X86
     MatmulVariant{"matmul_q4_0_q8_0_avx2", Isa::kAvx2, avx2::quantize_q8_0, avx2::matmul_rows_q4_0_q8_0},
     MatmulVariant{"matmul_q4_0_q8_0_vnni", Isa::kAvx512Vnni, avx2::quantize_q8_0, vnni::matmul_rows_q4_0_q8_0, 0, vnni::x16_rows_q4_0_q8_0},
+#endif
+#if TRIT_KERNELS_NEON
+    MatmulVariant{"matmul_q4_0_q8_0_neon", Isa::kNeon, scalar::quantize_q8_0, neon::matmul_rows_q4_0_q8_0},
+    MatmulVariant{"matmul_q4_0_q8_0_neondot", Isa::kNeonDot, scalar::quantize_q8_0, neon::matmul_rows_q4_0_q8_0_dot},
+#endif
 };
 constexpr std::array kF16 = {
     MatmulVariant{"matmul_f16_f16_ref", Isa::kScalar, scalar::quantize_f16, scalar::matmul_rows_vec_dot},
+#if TRIT_KERNELS_X86
     MatmulVariant{"matmul_f16_f16_avx2", Isa::kAvx2, avx2::quantize_f16_f32, avx2::matmul_rows_f16_f16, 4},
     // AVX-512: the AVX2 kernel on row-major weights, a 16-rows-per-register one on the 16-row layout.
     MatmulVariant{"matmul_f16_f16_avx512", Isa::kAvx512Vnni, avx2::quantize_f16_f32, avx2::matmul_rows_f16_f16, 4, vnni::x16_rows_f16_f16},
+#endif
+#if TRIT_KERNELS_NEON
+    MatmulVariant{"matmul_f16_f16_neon", Isa::kNeon, scalar::quantize_f16, neon::matmul_rows_f16_f16},
+#endif
 };
 // Q6_K on AVX2: exact int32 lanes by element % 8 and the reference's lane-wise float epilogue
 // (kernels/matmul_q6k_avx2.cpp), so it equals quant/'s vec_dot bit for bit.
 constexpr std::array kQ6K = {
     MatmulVariant{"matmul_q6_k_q8k_ref", Isa::kScalar, scalar::quantize_q8_K, scalar::matmul_rows_vec_dot},
+#if TRIT_KERNELS_X86
     MatmulVariant{"matmul_q6_k_q8k_avx2", Isa::kAvx2, avx2::quantize_q8_K, avx2::matmul_rows_q6_k_q8k},
+#endif
 };
 // Types without a dedicated kernel still go through the reference vec_dot.
 constexpr std::array kGeneric = {
     MatmulVariant{"matmul_vec_dot_ref", Isa::kScalar, nullptr, scalar::matmul_rows_vec_dot},
 };
 
-// TRIT_ISA caps the ISA dispatch may use: "scalar", "avx2" (no AVX-512 kernels), unset: the best.
-Isa isa_cap() {
-  static const Isa cap = [] {
+// TRIT_ISA caps the ISA dispatch may use: "scalar"; "avx2" (no AVX-512 kernels) or "neon" (no
+// dot-product kernels), each the base SIMD level of its architecture; unset: the best.
+enum class IsaCap { kScalar, kBaseSimd, kAll };
+IsaCap isa_cap() {
+  static const IsaCap cap = [] {
     const char* e = std::getenv("TRIT_ISA");
-    if (e != nullptr && std::strcmp(e, "scalar") == 0) return Isa::kScalar;
-    if (e != nullptr && std::strcmp(e, "avx2") == 0) return Isa::kAvx2;
-    return Isa::kAvx512Vbmi;
+    if (e != nullptr && std::strcmp(e, "scalar") == 0) return IsaCap::kScalar;
+    if (e != nullptr && (std::strcmp(e, "avx2") == 0 || std::strcmp(e, "neon") == 0)) return IsaCap::kBaseSimd;
+    return IsaCap::kAll;
   }();
   return cap;
+}
+
+bool isa_allowed(Isa isa) {
+  switch (isa_cap()) {
+    case IsaCap::kScalar: return isa == Isa::kScalar;
+    case IsaCap::kBaseSimd: return isa == Isa::kScalar || isa == Isa::kAvx2 || isa == Isa::kNeon;
+    case IsaCap::kAll: return true;
+  }
+  return false;
 }
 
 // Quantizes with the type's reference quantizer (for kGeneric, whose rows have none).
@@ -106,10 +150,9 @@ struct KernelSet {
       if (pick != nullptr)
         TRIT_LOG_DEBUG("kernels: %s -> %s", std::string(f.name).c_str(), std::string(pick->name).c_str());
     }
-    const Isa best = isa_supported(Isa::kAvx512Vbmi) ? Isa::kAvx512Vbmi
-                     : isa_supported(Isa::kAvx512Vnni) ? Isa::kAvx512Vnni
-                     : isa_supported(Isa::kAvx2)      ? Isa::kAvx2
-                                                      : Isa::kScalar;
+    Isa best = Isa::kScalar;
+    for (Isa isa : {Isa::kAvx2, Isa::kAvx512Vnni, Isa::kAvx512Vbmi, Isa::kNeon, Isa::kNeonDot})
+      if (isa_supported(isa)) best = isa;
     TRIT_LOG_DEBUG("kernels: isa %s (cpu: %s)%s", std::string(isa_name(best)).c_str(), cpu_features_string().c_str(),
                    std::getenv("TRIT_ISA") != nullptr ? " [TRIT_ISA set]" : "");
   }
@@ -128,23 +171,38 @@ std::string_view isa_name(Isa isa) {
     case Isa::kAvx2: return "avx2";
     case Isa::kAvx512Vnni: return "avx512vnni";
     case Isa::kAvx512Vbmi: return "avx512vbmi";
+    case Isa::kNeon: return "neon";
+    case Isa::kNeonDot: return "neondot";
   }
   return "?";
 }
 
 bool isa_available(Isa isa) {
+#if TRIT_KERNELS_X86
+  constexpr bool kX86Built = true;
+#else
+  constexpr bool kX86Built = false;
+#endif
+#if TRIT_KERNELS_NEON
+  constexpr bool kNeonBuilt = true;
+#else
+  constexpr bool kNeonBuilt = false;
+#endif
   const auto& f = cpu_features();
-  const bool avx2 = f.avx2 && f.fma && f.f16c;
+  const bool avx2 = kX86Built && f.avx2 && f.fma && f.f16c;
   switch (isa) {
     case Isa::kScalar: return true;
     case Isa::kAvx2: return avx2;
     case Isa::kAvx512Vnni: return avx2 && f.avx512f && f.avx512bw && f.avx512vl && f.avx512vnni;
     case Isa::kAvx512Vbmi: return isa_available(Isa::kAvx512Vnni) && f.avx512vbmi && f.gfni;
+    // The kernels of an ISA exist only in builds for its architecture (kernels/CMakeLists.txt).
+    case Isa::kNeon: return kNeonBuilt && f.neon;
+    case Isa::kNeonDot: return kNeonBuilt && f.neon && f.dotprod;
   }
   return false;
 }
 
-bool isa_supported(Isa isa) { return int(isa) <= int(isa_cap()) && isa_available(isa); }
+bool isa_supported(Isa isa) { return isa_allowed(isa) && isa_available(isa); }
 
 int64_t act_row_bytes(TensorType type, int64_t cols) {
   if (type == TensorType::I2_S) return int64_t(sizeof(I8ActHeader)) + cols;

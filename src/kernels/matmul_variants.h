@@ -16,11 +16,13 @@
 
 namespace trit {
 
-// In increasing order: dispatch picks the last supported row of a table.
-// kAvx512Vbmi: AVX-512 VNNI plus VBMI and GFNI (Ice Lake, Zen 4 and later).
-enum class Isa { kScalar, kAvx2, kAvx512Vnni, kAvx512Vbmi };
+// In increasing order within an architecture: dispatch picks the last supported row of a table.
+// kAvx512Vbmi: AVX-512 VNNI plus VBMI and GFNI (Ice Lake, Zen 4 and later). kNeon: 64-bit ARM's
+// base SIMD; kNeonDot: with the Armv8.2 dot product (sdot: Cortex-A76/Raspberry Pi 5, Apple M,
+// Graviton 2 and later).
+enum class Isa { kScalar, kAvx2, kAvx512Vnni, kAvx512Vbmi, kNeon, kNeonDot };
 std::string_view isa_name(Isa isa);
-// Whether this CPU can run `isa`, and whether TRIT_ISA (scalar | avx2) has not ruled it out.
+// Whether this CPU can run `isa`, and whether TRIT_ISA (scalar | avx2 | neon) has not ruled it out.
 bool isa_supported(Isa isa);
 // Whether this CPU can run `isa` at all (ignores TRIT_ISA): tests use this to skip.
 bool isa_available(Isa isa);

@@ -166,7 +166,9 @@ void repack_interleaved(TensorType type, const uint8_t* src, uint8_t* dst, int64
 int64_t tq2_0_bytes(int64_t n_blocks) { return n_blocks * int64_t(sizeof(quant::TQ2_0Block)); }
 
 void repack_tq1_0_as_tq2_0(const uint8_t* src, uint8_t* dst, int64_t n_blocks) {
+#if TRIT_KERNELS_X86
   if (isa_supported(Isa::kAvx2)) return avx2::repack_tq1_0_as_tq2_0(src, dst, n_blocks);
+#endif
   repack_scalar(reinterpret_cast<const quant::TQ1_0Block*>(src), reinterpret_cast<quant::TQ2_0Block*>(dst), n_blocks);
 }
 

@@ -6,7 +6,9 @@
 namespace trit {
 
 void relu2_gate(float* g, const float* u, int64_t n) {
+#if TRIT_KERNELS_X86
   if (isa_supported(Isa::kAvx2)) return avx2::relu2_gate(g, u, n);
+#endif
   for (int64_t i = 0; i < n; ++i) {
     const float r = g[i] > 0.0f ? g[i] : 0.0f;
     g[i] = r * r * u[i];
@@ -14,7 +16,9 @@ void relu2_gate(float* g, const float* u, int64_t n) {
 }
 
 double sum_squares_f64(const float* x, int64_t n) {
+#if TRIT_KERNELS_X86
   if (isa_supported(Isa::kAvx2)) return avx2::sum_squares_f64(x, n);
+#endif
   double s[16] = {};
   int64_t i = 0;
   for (; i + 16 <= n; i += 16)

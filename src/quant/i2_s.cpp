@@ -37,8 +37,13 @@ void unpack_i2_s(const uint8_t* packed, int64_t n, int8_t* codes) {
 }
 
 void quantize_i2_s(const float* x, int64_t n, uint8_t* dst) {
+  // fmax's rule (a NaN never wins) as a comparison: aarch64 GCC 12 crashes vectorising the fmax
+  // form of this loop at -O3 (internal compiler error in vect_transform_reduction).
   double max = 0.0;
-  for (int64_t i = 0; i < n; ++i) max = std::fmax(max, std::fabs(double(x[i])));
+  for (int64_t i = 0; i < n; ++i) {
+    const double a = std::fabs(double(x[i]));
+    if (a > max) max = a;
+  }
   std::vector<int8_t> codes(size_t(n > 0 ? n : 0));
   for (int64_t i = 0; i < n; ++i) {
     if (std::fabs(double(x[i])) < 1e-6) {

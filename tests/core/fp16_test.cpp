@@ -1,9 +1,12 @@
 #include "core/fp16.h"
 
 #include <gtest/gtest.h>
+#if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
+#endif
 
 #include <cmath>
+#include <cstring>
 #include <random>
 
 #include "core/cpu.h"
@@ -20,12 +23,33 @@ TEST(Fp16, AllHalfValuesRoundTrip) {
   }
 }
 
-// The software conversion equals the F16C instruction ggml uses (round to nearest even).
+// The software conversion equals the hardware one ggml uses (round to nearest even): F16C on x86,
+// FCVT (the __fp16 type) on 64-bit ARM.
+#if defined(__x86_64__) || defined(__i386__)
 __attribute__((target("f16c"))) uint16_t hw_fp32_to_fp16(float f) { return _cvtss_sh(f, 0); }
 __attribute__((target("f16c"))) float hw_fp16_to_fp32(uint16_t h) { return _cvtsh_ss(h); }
+bool have_hw_fp16() { return cpu_features().f16c; }
+#elif defined(__aarch64__)
+uint16_t hw_fp32_to_fp16(float f) {
+  const __fp16 h = __fp16(f);
+  uint16_t u;
+  std::memcpy(&u, &h, sizeof u);
+  return u;
+}
+float hw_fp16_to_fp32(uint16_t u) {
+  __fp16 h;
+  std::memcpy(&h, &u, sizeof h);
+  return float(h);
+}
+bool have_hw_fp16() { return true; }
+#else
+uint16_t hw_fp32_to_fp16(float) { return 0; }
+float hw_fp16_to_fp32(uint16_t) { return 0.0f; }
+bool have_hw_fp16() { return false; }
+#endif
 
-TEST(Fp16, MatchesF16cOnRandomFloats) {
-  if (!cpu_features().f16c) GTEST_SKIP() << "no F16C on this CPU";
+TEST(Fp16, MatchesHardwareOnRandomFloats) {
+  if (!have_hw_fp16()) GTEST_SKIP() << "no hardware fp16 conversion on this CPU";
   std::mt19937 rng(1);
   for (int i = 0; i < 2000000; ++i) {
     float f = bits_float(rng());

@@ -146,7 +146,7 @@ std::vector<float> run_alone(const BlockFn& fn, const BlockCase& c, const BlockD
 
 // The definition in attention.h, one query in plain scalar code (std::fma for the partial sums'
 // fused multiply-adds): what the AVX-512 kernel must equal bit for bit.
-void blocked_definition(const AttentionBlock& b, float* /*scratch*/) {
+[[maybe_unused]] void blocked_definition(const AttentionBlock& b, float* /*scratch*/) {
   for (int64_t t = 0; t < b.n_tokens; ++t)
     for (int64_t h = 0; h < b.n_heads; ++h) {
       const float* q = b.q + t * b.q_stride + h * b.head_dim;
@@ -182,7 +182,9 @@ void blocked_definition(const AttentionBlock& b, float* /*scratch*/) {
 std::vector<std::pair<std::string, BlockFn>> block_kernels() {
   std::vector<std::pair<std::string, BlockFn>> fns = {{"dispatch", attention_block_f16},
                                                       {"portable", attention_block_f16_portable}};
+#if TRIT_KERNELS_X86
   if (isa_available(Isa::kAvx512Vnni)) fns.emplace_back("avx512", avx512::attention_block_f16);
+#endif
   return fns;
 }
 
@@ -243,6 +245,7 @@ TEST(AttentionBlock, MatchesDoubleReference) {
     }
 }
 
+#if TRIT_KERNELS_X86
 // The AVX-512 kernel is its definition (attention.h) bit for bit: K·q's partial sums, ggml_expf
 // (also where it underflows), the double sum in key order, fp16 probabilities, P·V's rounding.
 TEST(AttentionBlock, Avx512EqualsItsDefinitionBitForBit) {
@@ -254,6 +257,7 @@ TEST(AttentionBlock, Avx512EqualsItsDefinitionBitForBit) {
     ASSERT_EQ(0, std::memcmp(got.data(), want.data(), got.size() * sizeof(float))) << c.name();
   }
 }
+#endif
 
 // A query's output does not depend on the block it is computed in (which tokens and heads share
 // the call, how many keys the others see): the same bits alone as inside any block. This is what

@@ -17,6 +17,8 @@
 #include "quant/q6_k.h"
 #include "quant/q8_k.h"
 
+// AVX2 kernels exist in x86-64 builds only (kernels/CMakeLists.txt).
+#if TRIT_KERNELS_X86
 namespace trit {
 namespace {
 
@@ -135,3 +137,4 @@ TEST_F(Q6KAvx2, MatchesScalarAcrossTokenBlocks) {
 
 }  // namespace
 }  // namespace trit
+#endif  // TRIT_KERNELS_X86

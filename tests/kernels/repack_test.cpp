@@ -44,6 +44,7 @@ TEST(Repack, Tq1AsTq2KeepsCodesAndScales) {
   }
 }
 
+#if TRIT_KERNELS_X86
 TEST(Repack, Avx2EqualsDispatchedBytes) {
   if (!isa_available(Isa::kAvx2)) GTEST_SKIP() << "host lacks AVX2";
   const auto in = tq1_blocks(33, 5);
@@ -53,6 +54,7 @@ TEST(Repack, Avx2EqualsDispatchedBytes) {
   repack_tq1_0_as_tq2_0(reinterpret_cast<const uint8_t*>(in.data()), b.data(), 33);
   EXPECT_EQ(a, b);
 }
+#endif
 
 }  // namespace
 }  // namespace trit

@@ -1,0 +1,163 @@
+// The NEON row kernels (64-bit ARM), written once over the integer dot product they use:
+// matmul_neon.cpp instantiates them with base NEON's widening multiplies, matmul_neon_dot.cpp with
+// the Armv8.2 sdot instruction (compiled with +dotprod, run only where the CPU reports it).
+//
+// Every integer format computes each block's int32 exactly and then the scalar reference's float
+// epilogue (quant/), in the same order and without fused multiply-add (-ffp-contract=off): the
+// results equal the reference bit for bit (tests/kernels/matmul_test.cpp). F16 sums in float lanes,
+// within the F16 tolerance. Weights are row-major as in the file; rows are split over the pool by
+// matmul(), and each row's bytes serve every token while they are in L1.
+//
+// Include ONLY from the NEON .cpp files (kernels/CMakeLists.txt): everything here has internal
+// linkage on purpose, since the two files compile it for different ISAs.
+#pragma once
+
+#include <arm_neon.h>
+
+#include <cstdint>
+#include <cstring>
+
+#include "core/fp16.h"
+#include "kernels/matmul_variants.h"
+#include "quant/i2_s.h"
+#include "quant/q4_0.h"
+#include "quant/q8_0.h"
+#include "quant/q8_k.h"
+#include "quant/tq2_0.h"
+
+namespace trit::neon {
+namespace {
+
+// acc + the dot products of a and b, four bytes per int32 lane (which lane gets which products
+// differs between the two, the total does not: exact integers).
+struct WideningDot {
+  static int32x4_t dot(int32x4_t acc, int8x16_t a, int8x16_t b) {
+    acc = vpadalq_s16(acc, vmull_s8(vget_low_s8(a), vget_low_s8(b)));
+    return vpadalq_s16(acc, vmull_high_s8(a, b));
+  }
+};
+
+// Tokens' quantized rows and outputs: token t's row starts at a.xq + t * a.xq_stride.
+template <class Block>
+const Block* token_row(const MatmulArgs& a, int64_t t) {
+  return reinterpret_cast<const Block*>(a.xq + t * a.xq_stride);
+}
+
+// For rows [r0, r1) and every token: y = out_scale * row_dot(weight row, token row).
+template <class WBlock, class ABlock, class RowDot>
+void for_rows_and_tokens(const MatmulArgs& a, int64_t r0, int64_t r1, RowDot&& row_dot) {
+  const WeightMatrix& w = *a.w;
+  for (int64_t r = r0; r < r1; ++r) {
+    const auto* x = reinterpret_cast<const WBlock*>(w.data + r * int64_t(w.row_bytes));
+    for (int64_t t = 0; t < a.n_tokens; ++t) a.y[t * w.rows + r] = row_dot(x, token_row<ABlock>(a, t)) * w.out_scale;
+  }
+}
+
+// TQ2_0 x Q8_K, quant/tq2_0.cpp's vec_dot: element 128g + 32k + m of a block is bits 2k, 2k + 1 of
+// byte 32g + m, stored as the value + 1. The int32 is sum(code * y) - sum(y) (y's sum from bsums).
+template <class Dot>
+float tq2_row(const quant::TQ2_0Block* x, const quant::Q8KBlock* y, int64_t nb) {
+  const uint8x16_t three = vdupq_n_u8(3);
+  float sum = 0.0f;
+  for (int64_t b = 0; b < nb; ++b) {
+    int32x4_t acc = vdupq_n_s32(0);
+    for (int g = 0; g < 2; ++g) {
+      const uint8x16_t q0 = vld1q_u8(x[b].qs + 32 * g), q1 = vld1q_u8(x[b].qs + 32 * g + 16);
+      const int8_t* ys = y[b].qs + 128 * g;
+      acc = Dot::dot(acc, vreinterpretq_s8_u8(vandq_u8(q0, three)), vld1q_s8(ys));
+      acc = Dot::dot(acc, vreinterpretq_s8_u8(vandq_u8(q1, three)), vld1q_s8(ys + 16));
+      acc = Dot::dot(acc, vreinterpretq_s8_u8(vandq_u8(vshrq_n_u8(q0, 2), three)), vld1q_s8(ys + 32));
+      acc = Dot::dot(acc, vreinterpretq_s8_u8(vandq_u8(vshrq_n_u8(q1, 2), three)), vld1q_s8(ys + 48));
+      acc = Dot::dot(acc, vreinterpretq_s8_u8(vandq_u8(vshrq_n_u8(q0, 4), three)), vld1q_s8(ys + 64));
+      acc = Dot::dot(acc, vreinterpretq_s8_u8(vandq_u8(vshrq_n_u8(q1, 4), three)), vld1q_s8(ys + 80));
+      acc = Dot::dot(acc, vreinterpretq_s8_u8(vshrq_n_u8(q0, 6)), vld1q_s8(ys + 96));
+      acc = Dot::dot(acc, vreinterpretq_s8_u8(vshrq_n_u8(q1, 6)), vld1q_s8(ys + 112));
+    }
+    // 16 bsums of at most 16 * 128 in magnitude: pairs fit int16, the total is widened.
+    const int16x8_t bs = vaddq_s16(vld1q_s16(y[b].bsums), vld1q_s16(y[b].bsums + 8));
+    const int32_t sumi = vaddvq_s32(acc) - vaddlvq_s16(bs);
+    sum += float(sumi) * (y[b].d * fp16_to_fp32(x[b].d));
+  }
+  return sum;
+}
+
+template <class Dot>
+void rows_tq2_q8k(const MatmulArgs& a, int64_t r0, int64_t r1) {
+  const int64_t nb = a.w->cols / quant::kQK_K;
+  for_rows_and_tokens<quant::TQ2_0Block, quant::Q8KBlock>(
+      a, r0, r1, [nb](const quant::TQ2_0Block* x, const quant::Q8KBlock* y) { return tq2_row<Dot>(x, y, nb); });
+}
+
+// I2_S x I8 (quant/i2_s.cpp): a 128-element block is 32 bytes; element 32g + j is bits 6 - 2g,
+// 7 - 2g of byte j, stored as the value + 1. The raw int32 is sum(code * q) over the whole row.
+template <class Dot>
+int32_t i2s_row_raw(const uint8_t* row, const int8_t* q, int64_t cols) {
+  const uint8x16_t three = vdupq_n_u8(3);
+  int32x4_t acc = vdupq_n_s32(0);
+  for (int64_t b = 0; b < cols / quant::kQK_I2_S; ++b) {
+    const uint8x16_t p0 = vld1q_u8(row + b * quant::kI2sBlockBytes), p1 = vld1q_u8(row + b * quant::kI2sBlockBytes + 16);
+    const int8_t* qs = q + b * quant::kQK_I2_S;
+    acc = Dot::dot(acc, vreinterpretq_s8_u8(vshrq_n_u8(p0, 6)), vld1q_s8(qs));
+    acc = Dot::dot(acc, vreinterpretq_s8_u8(vshrq_n_u8(p1, 6)), vld1q_s8(qs + 16));
+    acc = Dot::dot(acc, vreinterpretq_s8_u8(vandq_u8(vshrq_n_u8(p0, 4), three)), vld1q_s8(qs + 32));
+    acc = Dot::dot(acc, vreinterpretq_s8_u8(vandq_u8(vshrq_n_u8(p1, 4), three)), vld1q_s8(qs + 48));
+    acc = Dot::dot(acc, vreinterpretq_s8_u8(vandq_u8(vshrq_n_u8(p0, 2), three)), vld1q_s8(qs + 64));
+    acc = Dot::dot(acc, vreinterpretq_s8_u8(vandq_u8(vshrq_n_u8(p1, 2), three)), vld1q_s8(qs + 80));
+    acc = Dot::dot(acc, vreinterpretq_s8_u8(vandq_u8(p0, three)), vld1q_s8(qs + 96));
+    acc = Dot::dot(acc, vreinterpretq_s8_u8(vandq_u8(p1, three)), vld1q_s8(qs + 112));
+  }
+  return vaddvq_s32(acc);
+}
+
+template <class Dot>
+void rows_i2s_i8(const MatmulArgs& a, int64_t r0, int64_t r1) {
+  const WeightMatrix& w = *a.w;
+  for (int64_t t = 0; t < a.n_tokens; ++t) {
+    const uint8_t* xt = a.xq + t * a.xq_stride;
+    I8ActHeader h;
+    std::memcpy(&h, xt, sizeof h);
+    const auto* q = reinterpret_cast<const int8_t*>(xt + sizeof h);
+    for (int64_t r = r0; r < r1; ++r) {
+      const int32_t raw = i2s_row_raw<Dot>(w.data + r * int64_t(w.row_bytes), q, w.cols);
+      a.y[t * w.rows + r] = quant::i2_s_epilogue(raw, h.sum, h.scale, w.tensor_scale) * w.out_scale;
+    }
+  }
+}
+
+// Q8_0 x Q8_0 (quant/q8_0.cpp): sum += float(sumi) * (dx * dy) per 32-element block.
+template <class Dot>
+void rows_q8_0_q8_0(const MatmulArgs& a, int64_t r0, int64_t r1) {
+  const int64_t nb = a.w->cols / quant::kQK8_0;
+  for_rows_and_tokens<quant::Q8_0Block, quant::Q8_0Block>(a, r0, r1, [nb](const quant::Q8_0Block* x, const quant::Q8_0Block* y) {
+    float sum = 0.0f;
+    for (int64_t b = 0; b < nb; ++b) {
+      int32x4_t acc = Dot::dot(vdupq_n_s32(0), vld1q_s8(x[b].qs), vld1q_s8(y[b].qs));
+      acc = Dot::dot(acc, vld1q_s8(x[b].qs + 16), vld1q_s8(y[b].qs + 16));
+      sum += float(vaddvq_s32(acc)) * (fp16_to_fp32(x[b].d) * fp16_to_fp32(y[b].d));
+    }
+    return sum;
+  });
+}
+
+// Q4_0 x Q8_0 (quant/q4_0.cpp): byte j holds element j (low nibble) and j + 16 (high), each the
+// value + 8; sum += float(sumi) * dx * dy, multiplied left to right as the reference does.
+template <class Dot>
+void rows_q4_0_q8_0(const MatmulArgs& a, int64_t r0, int64_t r1) {
+  const int64_t nb = a.w->cols / quant::kQK4_0;
+  for_rows_and_tokens<quant::Q4_0Block, quant::Q8_0Block>(a, r0, r1, [nb](const quant::Q4_0Block* x, const quant::Q8_0Block* y) {
+    const uint8x16_t low = vdupq_n_u8(0x0F);
+    const int8x16_t eight = vdupq_n_s8(8);
+    float sum = 0.0f;
+    for (int64_t b = 0; b < nb; ++b) {
+      const uint8x16_t q = vld1q_u8(x[b].qs);
+      const int8x16_t lo = vsubq_s8(vreinterpretq_s8_u8(vandq_u8(q, low)), eight);
+      const int8x16_t hi = vsubq_s8(vreinterpretq_s8_u8(vshrq_n_u8(q, 4)), eight);
+      const int32x4_t acc = Dot::dot(Dot::dot(vdupq_n_s32(0), lo, vld1q_s8(y[b].qs)), hi, vld1q_s8(y[b].qs + 16));
+      sum += float(vaddvq_s32(acc)) * fp16_to_fp32(x[b].d) * fp16_to_fp32(y[b].d);
+    }
+    return sum;
+  });
+}
+
+}  // namespace
+}  // namespace trit::neon
