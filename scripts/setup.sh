@@ -22,16 +22,22 @@ packages=(build-essential cmake ninja-build git pkg-config
 # npm fetches the reference; a Node.js that already brings npm (e.g. NodeSource's) conflicts with
 # Debian's npm package, so ask for Debian's only when there is no npm at all.
 command -v npm >/dev/null || packages+=(nodejs npm)
-if [[ -z "${TRIT_SKIP_APT:-}" ]] && command -v apt-get >/dev/null; then
-  missing=()
-  for p in "${packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+sudo_cmd=(); [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
+# The packages among "$@" that are not installed, one per line.
+not_installed() {
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || echo "$p"
   done
+}
+apt_install() {
+  "${sudo_cmd[@]}" apt-get update -qq &&
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+if [[ -z "${TRIT_SKIP_APT:-}" ]] && command -v apt-get >/dev/null; then
+  mapfile -t missing < <(not_installed "${packages[@]}")
   if ((${#missing[@]})); then
     say "installing packages: ${missing[*]}"
-    sudo_cmd=(); [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
-    "${sudo_cmd[@]}" apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    apt_install "${missing[@]}"
   else
     say "system packages: all present"
   fi
@@ -47,16 +53,11 @@ arm64_packages=(g++-aarch64-linux-gnu qemu-user libc6:arm64 libssl-dev:arm64 lib
                 libgtest-dev:arm64 libgmock-dev:arm64 libcpp-httplib-dev:arm64)
 if [[ -z "${TRIT_SKIP_APT:-}${TRIT_SKIP_ARM64:-}" ]] && command -v dpkg >/dev/null &&
    [[ "$(dpkg --print-architecture)" == amd64 ]] && grep -qx 'ID=debian' /etc/os-release 2>/dev/null; then
-  missing=()
-  for p in "${arm64_packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-  done
+  mapfile -t missing < <(not_installed "${arm64_packages[@]}")
   if ((${#missing[@]})); then
     say "installing the arm64 cross build's packages: ${missing[*]}"
-    sudo_cmd=(); [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
     if ! { { dpkg --print-foreign-architectures | grep -qx arm64 || "${sudo_cmd[@]}" dpkg --add-architecture arm64; } &&
-           "${sudo_cmd[@]}" apt-get update -qq &&
-           DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; }; then
+           apt_install "${missing[@]}"; }; then
       say "warning: the arm64 packages did not install; scripts/test-arm64.sh will skip"
     fi
   fi

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "core/assert.h"
+#include "kernels/i2s_rows.h"
 #include "quant/f16.h"
 #include "quant/formats.h"
 #include "quant/i2_s.h"
@@ -38,17 +39,9 @@ void matmul_rows_vec_dot(const MatmulArgs& a, int64_t r0, int64_t r1) {
 }
 
 void matmul_rows_i2_s(const MatmulArgs& a, int64_t r0, int64_t r1) {
-  const WeightMatrix& w = *a.w;
-  for (int64_t t = 0; t < a.n_tokens; ++t) {
-    const uint8_t* xt = a.xq + t * a.xq_stride;
-    I8ActHeader h;
-    std::memcpy(&h, xt, sizeof h);
-    const auto* q = reinterpret_cast<const int8_t*>(xt + sizeof h);
-    for (int64_t r = r0; r < r1; ++r) {
-      const int32_t raw = quant::vec_dot_i2_s_i8_raw(w.cols, w.data + r * w.row_bytes, q);
-      a.y[t * w.rows + r] = quant::i2_s_epilogue(raw, h.sum, h.scale, w.tensor_scale) * w.out_scale;
-    }
-  }
+  i2s_rows(a, r0, r1, [](const uint8_t* row, const int8_t* q, int64_t cols) {
+    return quant::vec_dot_i2_s_i8_raw(cols, row, q);
+  });
 }
 
 }  // namespace trit::scalar

@@ -18,6 +18,7 @@
 #include <cstring>
 
 #include "core/fp16.h"
+#include "kernels/i2s_rows.h"
 #include "kernels/matmul_variants.h"
 #include "quant/i2_s.h"
 #include "quant/q4_0.h"
@@ -111,17 +112,7 @@ int32_t i2s_row_raw(const uint8_t* row, const int8_t* q, int64_t cols) {
 
 template <class Dot>
 void rows_i2s_i8(const MatmulArgs& a, int64_t r0, int64_t r1) {
-  const WeightMatrix& w = *a.w;
-  for (int64_t t = 0; t < a.n_tokens; ++t) {
-    const uint8_t* xt = a.xq + t * a.xq_stride;
-    I8ActHeader h;
-    std::memcpy(&h, xt, sizeof h);
-    const auto* q = reinterpret_cast<const int8_t*>(xt + sizeof h);
-    for (int64_t r = r0; r < r1; ++r) {
-      const int32_t raw = i2s_row_raw<Dot>(w.data + r * int64_t(w.row_bytes), q, w.cols);
-      a.y[t * w.rows + r] = quant::i2_s_epilogue(raw, h.sum, h.scale, w.tensor_scale) * w.out_scale;
-    }
-  }
+  i2s_rows(a, r0, r1, i2s_row_raw<Dot>);
 }
 
 // Q8_0 x Q8_0 (quant/q8_0.cpp): sum += float(sumi) * (dx * dy) per 32-element block.
