@@ -54,29 +54,43 @@ void for_rows_and_tokens(const MatmulArgs& a, int64_t r0, int64_t r1, RowDot&& r
   }
 }
 
+// The 2-bit codes at bits kShift, kShift + 1 of each byte, as int8 0..3 (the top pair needs no mask).
+template <int kShift>
+int8x16_t codes_at(uint8x16_t q) {
+  if constexpr (kShift == 6) return vreinterpretq_s8_u8(vshrq_n_u8(q, 6));
+  else if constexpr (kShift == 0) return vreinterpretq_s8_u8(vandq_u8(q, vdupq_n_u8(3)));
+  else return vreinterpretq_s8_u8(vandq_u8(vshrq_n_u8(q, kShift), vdupq_n_u8(3)));
+}
+
+// acc[k] += the codes at bits 2k of the 32 bytes q0, q1 against activations a[k] (16 bytes for q0,
+// then 16 for q1): four independent chains, so consecutive dots do not wait on each other.
+template <class Dot>
+void dot_bit_pairs(int32x4_t (&acc)[4], uint8x16_t q0, uint8x16_t q1, const int8_t* const (&a)[4]) {
+  acc[0] = Dot::dot(Dot::dot(acc[0], codes_at<0>(q0), vld1q_s8(a[0])), codes_at<0>(q1), vld1q_s8(a[0] + 16));
+  acc[1] = Dot::dot(Dot::dot(acc[1], codes_at<2>(q0), vld1q_s8(a[1])), codes_at<2>(q1), vld1q_s8(a[1] + 16));
+  acc[2] = Dot::dot(Dot::dot(acc[2], codes_at<4>(q0), vld1q_s8(a[2])), codes_at<4>(q1), vld1q_s8(a[2] + 16));
+  acc[3] = Dot::dot(Dot::dot(acc[3], codes_at<6>(q0), vld1q_s8(a[3])), codes_at<6>(q1), vld1q_s8(a[3] + 16));
+}
+
+inline int32_t sum_lanes(const int32x4_t (&acc)[4]) {
+  return vaddvq_s32(vaddq_s32(vaddq_s32(acc[0], acc[1]), vaddq_s32(acc[2], acc[3])));
+}
+
 // TQ2_0 x Q8_K, quant/tq2_0.cpp's vec_dot: element 128g + 32k + m of a block is bits 2k, 2k + 1 of
 // byte 32g + m, stored as the value + 1. The int32 is sum(code * y) - sum(y) (y's sum from bsums).
 template <class Dot>
 float tq2_row(const quant::TQ2_0Block* x, const quant::Q8KBlock* y, int64_t nb) {
-  const uint8x16_t three = vdupq_n_u8(3);
   float sum = 0.0f;
   for (int64_t b = 0; b < nb; ++b) {
-    int32x4_t acc = vdupq_n_s32(0);
+    int32x4_t acc[4] = {vdupq_n_s32(0), vdupq_n_s32(0), vdupq_n_s32(0), vdupq_n_s32(0)};
     for (int g = 0; g < 2; ++g) {
-      const uint8x16_t q0 = vld1q_u8(x[b].qs + 32 * g), q1 = vld1q_u8(x[b].qs + 32 * g + 16);
       const int8_t* ys = y[b].qs + 128 * g;
-      acc = Dot::dot(acc, vreinterpretq_s8_u8(vandq_u8(q0, three)), vld1q_s8(ys));
-      acc = Dot::dot(acc, vreinterpretq_s8_u8(vandq_u8(q1, three)), vld1q_s8(ys + 16));
-      acc = Dot::dot(acc, vreinterpretq_s8_u8(vandq_u8(vshrq_n_u8(q0, 2), three)), vld1q_s8(ys + 32));
-      acc = Dot::dot(acc, vreinterpretq_s8_u8(vandq_u8(vshrq_n_u8(q1, 2), three)), vld1q_s8(ys + 48));
-      acc = Dot::dot(acc, vreinterpretq_s8_u8(vandq_u8(vshrq_n_u8(q0, 4), three)), vld1q_s8(ys + 64));
-      acc = Dot::dot(acc, vreinterpretq_s8_u8(vandq_u8(vshrq_n_u8(q1, 4), three)), vld1q_s8(ys + 80));
-      acc = Dot::dot(acc, vreinterpretq_s8_u8(vshrq_n_u8(q0, 6)), vld1q_s8(ys + 96));
-      acc = Dot::dot(acc, vreinterpretq_s8_u8(vshrq_n_u8(q1, 6)), vld1q_s8(ys + 112));
+      const int8_t* const act[4] = {ys, ys + 32, ys + 64, ys + 96};
+      dot_bit_pairs<Dot>(acc, vld1q_u8(x[b].qs + 32 * g), vld1q_u8(x[b].qs + 32 * g + 16), act);
     }
     // 16 bsums of at most 16 * 128 in magnitude: pairs fit int16, the total is widened.
     const int16x8_t bs = vaddq_s16(vld1q_s16(y[b].bsums), vld1q_s16(y[b].bsums + 8));
-    const int32_t sumi = vaddvq_s32(acc) - vaddlvq_s16(bs);
+    const int32_t sumi = sum_lanes(acc) - vaddlvq_s16(bs);
     sum += float(sumi) * (y[b].d * fp16_to_fp32(x[b].d));
   }
   return sum;
@@ -93,21 +107,14 @@ void rows_tq2_q8k(const MatmulArgs& a, int64_t r0, int64_t r1) {
 // 7 - 2g of byte j, stored as the value + 1. The raw int32 is sum(code * q) over the whole row.
 template <class Dot>
 int32_t i2s_row_raw(const uint8_t* row, const int8_t* q, int64_t cols) {
-  const uint8x16_t three = vdupq_n_u8(3);
-  int32x4_t acc = vdupq_n_s32(0);
+  int32x4_t acc[4] = {vdupq_n_s32(0), vdupq_n_s32(0), vdupq_n_s32(0), vdupq_n_s32(0)};
   for (int64_t b = 0; b < cols / quant::kQK_I2_S; ++b) {
-    const uint8x16_t p0 = vld1q_u8(row + b * quant::kI2sBlockBytes), p1 = vld1q_u8(row + b * quant::kI2sBlockBytes + 16);
+    const uint8_t* p = row + b * quant::kI2sBlockBytes;
     const int8_t* qs = q + b * quant::kQK_I2_S;
-    acc = Dot::dot(acc, vreinterpretq_s8_u8(vshrq_n_u8(p0, 6)), vld1q_s8(qs));
-    acc = Dot::dot(acc, vreinterpretq_s8_u8(vshrq_n_u8(p1, 6)), vld1q_s8(qs + 16));
-    acc = Dot::dot(acc, vreinterpretq_s8_u8(vandq_u8(vshrq_n_u8(p0, 4), three)), vld1q_s8(qs + 32));
-    acc = Dot::dot(acc, vreinterpretq_s8_u8(vandq_u8(vshrq_n_u8(p1, 4), three)), vld1q_s8(qs + 48));
-    acc = Dot::dot(acc, vreinterpretq_s8_u8(vandq_u8(vshrq_n_u8(p0, 2), three)), vld1q_s8(qs + 64));
-    acc = Dot::dot(acc, vreinterpretq_s8_u8(vandq_u8(vshrq_n_u8(p1, 2), three)), vld1q_s8(qs + 80));
-    acc = Dot::dot(acc, vreinterpretq_s8_u8(vandq_u8(p0, three)), vld1q_s8(qs + 96));
-    acc = Dot::dot(acc, vreinterpretq_s8_u8(vandq_u8(p1, three)), vld1q_s8(qs + 112));
+    const int8_t* const act[4] = {qs + 96, qs + 64, qs + 32, qs};  // bits 0, 2, 4, 6: groups 3, 2, 1, 0
+    dot_bit_pairs<Dot>(acc, vld1q_u8(p), vld1q_u8(p + 16), act);
   }
-  return vaddvq_s32(acc);
+  return sum_lanes(acc);
 }
 
 template <class Dot>
