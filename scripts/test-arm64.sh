@@ -36,9 +36,19 @@ jobs="$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)"
 # binaries and load the x86-64 llama.cpp library).
 tests=(core_test gguf_test quant_test kernels_test tokenizer_test model_test generate_test)
 say "arm64: configuring and building ${tests[*]} into $build/"
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake \
-  -DTRIT_BUILD_BENCHMARKS=OFF -DTRIT_WERROR=ON >/dev/null
-cmake --build "$build" -j "$jobs" --target "${tests[@]}" trit
+# The configure and build output goes to logs, shown when a step fails.
+mkdir -p "$build"
+if ! cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake \
+  -DTRIT_BUILD_BENCHMARKS=OFF -DTRIT_WERROR=ON >"$build/configure.log" 2>&1; then
+  cat "$build/configure.log" >&2
+  echo "test-arm64.sh: configuring the arm64 build failed" >&2
+  exit 1
+fi
+if ! cmake --build "$build" -j "$jobs" --target "${tests[@]}" trit >"$build/build.log" 2>&1; then
+  tail -n 60 "$build/build.log" >&2
+  echo "test-arm64.sh: the arm64 build failed (log: $build/build.log)" >&2
+  exit 1
+fi
 
 cpu="${TRIT_QEMU_CPU:-max}"
 say "arm64: running under qemu-aarch64 -cpu $cpu"
