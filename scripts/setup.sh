@@ -56,9 +56,17 @@ if [[ -z "${TRIT_SKIP_APT:-}${TRIT_SKIP_ARM64:-}" ]] && command -v dpkg >/dev/nu
   mapfile -t missing < <(not_installed "${arm64_packages[@]}")
   if ((${#missing[@]})); then
     say "installing the arm64 cross build's packages: ${missing[*]}"
-    if ! { { dpkg --print-foreign-architectures | grep -qx arm64 || "${sudo_cmd[@]}" dpkg --add-architecture arm64; } &&
-           apt_install "${missing[@]}"; }; then
+    added_arch=""
+    if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+      "${sudo_cmd[@]}" dpkg --add-architecture arm64 && added_arch=1
+    fi
+    if ! apt_install "${missing[@]}"; then
       say "warning: the arm64 packages did not install; scripts/test-arm64.sh will skip"
+      # Leave dpkg as it was, so that later apt-get updates do not look for arm64 indexes.
+      if [[ -n $added_arch ]]; then
+        { "${sudo_cmd[@]}" dpkg --remove-architecture arm64 && "${sudo_cmd[@]}" apt-get update -qq; } ||
+          say "warning: could not remove arm64 from dpkg's architectures"
+      fi
     fi
   fi
 fi
