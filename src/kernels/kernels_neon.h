@@ -12,6 +12,8 @@ void matmul_rows_tq2_q8k(const MatmulArgs& a, int64_t r0, int64_t r1);
 void matmul_rows_i2s_i8(const MatmulArgs& a, int64_t r0, int64_t r1);
 void matmul_rows_q8_0_q8_0(const MatmulArgs& a, int64_t r0, int64_t r1);
 void matmul_rows_q4_0_q8_0(const MatmulArgs& a, int64_t r0, int64_t r1);
+// F16: activations rounded to F16 and kept as F32 (MatmulVariant::act_value_bytes = 4).
+void quantize_f16_f32(const float* x, uint8_t* out, int64_t n);
 void matmul_rows_f16_f16(const MatmulArgs& a, int64_t r0, int64_t r1);
 
 void matmul_rows_tq2_q8k_dot(const MatmulArgs& a, int64_t r0, int64_t r1);

@@ -90,7 +90,7 @@ constexpr std::array kF16 = {
     MatmulVariant{"matmul_f16_f16_avx512", Isa::kAvx512Vnni, avx2::quantize_f16_f32, avx2::matmul_rows_f16_f16, 4, vnni::x16_rows_f16_f16},
 #endif
 #if TRIT_KERNELS_NEON
-    MatmulVariant{"matmul_f16_f16_neon", Isa::kNeon, scalar::quantize_f16, neon::matmul_rows_f16_f16},
+    MatmulVariant{"matmul_f16_f16_neon", Isa::kNeon, neon::quantize_f16_f32, neon::matmul_rows_f16_f16, 4},
 #endif
 };
 // Q6_K on AVX2: exact int32 lanes by element % 8 and the reference's lane-wise float epilogue
