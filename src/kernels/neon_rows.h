@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 #include "core/fp16.h"
 #include "kernels/i2s_rows.h"
@@ -44,13 +45,13 @@ const Block* token_row(const MatmulArgs& a, int64_t t) {
   return reinterpret_cast<const Block*>(a.xq + t * a.xq_stride);
 }
 
-// For rows [r0, r1) and every token: y = out_scale * row_dot(weight row, token row).
+// For rows [r0, r1) and every token t: y = out_scale * row_dot(weight row, token row, t).
 template <class WBlock, class ABlock, class RowDot>
 void for_rows_and_tokens(const MatmulArgs& a, int64_t r0, int64_t r1, RowDot&& row_dot) {
   const WeightMatrix& w = *a.w;
   for (int64_t r = r0; r < r1; ++r) {
     const auto* x = reinterpret_cast<const WBlock*>(w.data + r * int64_t(w.row_bytes));
-    for (int64_t t = 0; t < a.n_tokens; ++t) a.y[t * w.rows + r] = row_dot(x, token_row<ABlock>(a, t)) * w.out_scale;
+    for (int64_t t = 0; t < a.n_tokens; ++t) a.y[t * w.rows + r] = row_dot(x, token_row<ABlock>(a, t), t) * w.out_scale;
   }
 }
 
@@ -77,9 +78,10 @@ inline int32_t sum_lanes(const int32x4_t (&acc)[4]) {
 }
 
 // TQ2_0 x Q8_K, quant/tq2_0.cpp's vec_dot: element 128g + 32k + m of a block is bits 2k, 2k + 1 of
-// byte 32g + m, stored as the value + 1. The int32 is sum(code * y) - sum(y) (y's sum from bsums).
+// byte 32g + m, stored as the value + 1. The int32 is sum(code * y) - sum(y); ysum[b] is block b's
+// sum(y), computed once per token for all rows.
 template <class Dot>
-float tq2_row(const quant::TQ2_0Block* x, const quant::Q8KBlock* y, int64_t nb) {
+float tq2_row(const quant::TQ2_0Block* x, const quant::Q8KBlock* y, const int32_t* ysum, int64_t nb) {
   float sum = 0.0f;
   for (int64_t b = 0; b < nb; ++b) {
     int32x4_t acc[4] = {vdupq_n_s32(0), vdupq_n_s32(0), vdupq_n_s32(0), vdupq_n_s32(0)};
@@ -88,9 +90,7 @@ float tq2_row(const quant::TQ2_0Block* x, const quant::Q8KBlock* y, int64_t nb) 
       const int8_t* const act[4] = {ys, ys + 32, ys + 64, ys + 96};
       dot_bit_pairs<Dot>(acc, vld1q_u8(x[b].qs + 32 * g), vld1q_u8(x[b].qs + 32 * g + 16), act);
     }
-    // 16 bsums of at most 16 * 128 in magnitude: pairs fit int16, the total is widened.
-    const int16x8_t bs = vaddq_s16(vld1q_s16(y[b].bsums), vld1q_s16(y[b].bsums + 8));
-    const int32_t sumi = sum_lanes(acc) - vaddlvq_s16(bs);
+    const int32_t sumi = sum_lanes(acc) - ysum[b];
     sum += float(sumi) * (y[b].d * fp16_to_fp32(x[b].d));
   }
   return sum;
@@ -98,9 +98,20 @@ float tq2_row(const quant::TQ2_0Block* x, const quant::Q8KBlock* y, int64_t nb) 
 
 template <class Dot>
 void rows_tq2_q8k(const MatmulArgs& a, int64_t r0, int64_t r1) {
-  const int64_t nb = a.w->cols / quant::kQK_K;
+  const WeightMatrix& w = *a.w;
+  const int64_t nb = w.cols / quant::kQK_K;
+  thread_local std::vector<int32_t> ysum;  // [t * nb + b]
+  ysum.resize(size_t(a.n_tokens * nb));
+  for (int64_t t = 0; t < a.n_tokens; ++t) {
+    const auto* y = token_row<quant::Q8KBlock>(a, t);
+    // 16 bsums of at most 16 * 128 in magnitude: pairs fit int16, the total is widened.
+    for (int64_t b = 0; b < nb; ++b)
+      ysum[size_t(t * nb + b)] = vaddlvq_s16(vaddq_s16(vld1q_s16(y[b].bsums), vld1q_s16(y[b].bsums + 8)));
+  }
   for_rows_and_tokens<quant::TQ2_0Block, quant::Q8KBlock>(
-      a, r0, r1, [nb](const quant::TQ2_0Block* x, const quant::Q8KBlock* y) { return tq2_row<Dot>(x, y, nb); });
+      a, r0, r1, [nb](const quant::TQ2_0Block* x, const quant::Q8KBlock* y, int64_t t) {
+        return tq2_row<Dot>(x, y, &ysum[size_t(t * nb)], nb);
+      });
 }
 
 // I2_S x I8 (quant/i2_s.cpp): a 128-element block is 32 bytes; element 32g + j is bits 6 - 2g,
@@ -126,7 +137,7 @@ void rows_i2s_i8(const MatmulArgs& a, int64_t r0, int64_t r1) {
 template <class Dot>
 void rows_q8_0_q8_0(const MatmulArgs& a, int64_t r0, int64_t r1) {
   const int64_t nb = a.w->cols / quant::kQK8_0;
-  for_rows_and_tokens<quant::Q8_0Block, quant::Q8_0Block>(a, r0, r1, [nb](const quant::Q8_0Block* x, const quant::Q8_0Block* y) {
+  for_rows_and_tokens<quant::Q8_0Block, quant::Q8_0Block>(a, r0, r1, [nb](const quant::Q8_0Block* x, const quant::Q8_0Block* y, int64_t) {
     float sum = 0.0f;
     for (int64_t b = 0; b < nb; ++b) {
       int32x4_t acc = Dot::dot(vdupq_n_s32(0), vld1q_s8(x[b].qs), vld1q_s8(y[b].qs));
@@ -142,7 +153,7 @@ void rows_q8_0_q8_0(const MatmulArgs& a, int64_t r0, int64_t r1) {
 template <class Dot>
 void rows_q4_0_q8_0(const MatmulArgs& a, int64_t r0, int64_t r1) {
   const int64_t nb = a.w->cols / quant::kQK4_0;
-  for_rows_and_tokens<quant::Q4_0Block, quant::Q8_0Block>(a, r0, r1, [nb](const quant::Q4_0Block* x, const quant::Q8_0Block* y) {
+  for_rows_and_tokens<quant::Q4_0Block, quant::Q8_0Block>(a, r0, r1, [nb](const quant::Q4_0Block* x, const quant::Q8_0Block* y, int64_t) {
     const uint8x16_t low = vdupq_n_u8(0x0F);
     const int8x16_t eight = vdupq_n_s8(8);
     float sum = 0.0f;
