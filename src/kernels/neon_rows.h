@@ -63,37 +63,49 @@ int8x16_t codes_at(uint8x16_t q) {
   else return vreinterpretq_s8_u8(vandq_u8(vshrq_n_u8(q, kShift), vdupq_n_u8(3)));
 }
 
-// acc[k] += the codes at bits 2k of the 32 bytes q0, q1 against activations a[k] (16 bytes for q0,
-// then 16 for q1): four independent chains, so consecutive dots do not wait on each other.
+// The codes of the 32 bytes q0, q1 at bit pairs 0, 2, 4, 6: c[2s] from q0, c[2s + 1] from q1.
+inline void bit_pair_codes(uint8x16_t q0, uint8x16_t q1, int8x16_t (&c)[8]) {
+  c[0] = codes_at<0>(q0), c[1] = codes_at<0>(q1), c[2] = codes_at<2>(q0), c[3] = codes_at<2>(q1);
+  c[4] = codes_at<4>(q0), c[5] = codes_at<4>(q1), c[6] = codes_at<6>(q0), c[7] = codes_at<6>(q1);
+}
+
+// acc[s] += codes c[2s], c[2s + 1] against activations a[s] (16 bytes each, one after the other):
+// four independent chains, so consecutive dots do not wait on each other.
 template <class Dot>
-void dot_bit_pairs(int32x4_t (&acc)[4], uint8x16_t q0, uint8x16_t q1, const int8_t* const (&a)[4]) {
-  acc[0] = Dot::dot(Dot::dot(acc[0], codes_at<0>(q0), vld1q_s8(a[0])), codes_at<0>(q1), vld1q_s8(a[0] + 16));
-  acc[1] = Dot::dot(Dot::dot(acc[1], codes_at<2>(q0), vld1q_s8(a[1])), codes_at<2>(q1), vld1q_s8(a[1] + 16));
-  acc[2] = Dot::dot(Dot::dot(acc[2], codes_at<4>(q0), vld1q_s8(a[2])), codes_at<4>(q1), vld1q_s8(a[2] + 16));
-  acc[3] = Dot::dot(Dot::dot(acc[3], codes_at<6>(q0), vld1q_s8(a[3])), codes_at<6>(q1), vld1q_s8(a[3] + 16));
+void dot_codes(int32x4_t (&acc)[4], const int8x16_t (&c)[8], const int8_t* const (&a)[4]) {
+  for (int s = 0; s < 4; ++s) acc[s] = Dot::dot(Dot::dot(acc[s], c[2 * s], vld1q_s8(a[s])), c[2 * s + 1], vld1q_s8(a[s] + 16));
 }
 
 inline int32_t sum_lanes(const int32x4_t (&acc)[4]) {
   return vaddvq_s32(vaddq_s32(vaddq_s32(acc[0], acc[1]), vaddq_s32(acc[2], acc[3])));
 }
 
-// TQ2_0 x Q8_K, quant/tq2_0.cpp's vec_dot: element 128g + 32k + m of a block is bits 2k, 2k + 1 of
-// byte 32g + m, stored as the value + 1. The int32 is sum(code * y) - sum(y); ysum[b] is block b's
-// sum(y), computed once per token for all rows.
-template <class Dot>
-float tq2_row(const quant::TQ2_0Block* x, const quant::Q8KBlock* y, const int32_t* ysum, int64_t nb) {
-  float sum = 0.0f;
+// Tokens per tile of the TQ2_0 kernel: a row's codes are extracted once for this many tokens.
+constexpr int kTq2Tile = 4;
+
+// TQ2_0 x Q8_K, quant/tq2_0.cpp's vec_dot, for one row and T tokens: element 128g + 32k + m of a
+// block is bits 2k, 2k + 1 of byte 32g + m, stored as the value + 1. Each token's int32 is
+// sum(code * y) - sum(y), with ysum[k][b] token k's sum(y) over block b.
+template <class Dot, int T>
+void tq2_tile(const quant::TQ2_0Block* x, const quant::Q8KBlock* const (&y)[T], const int32_t* const (&ysum)[T],
+              int64_t nb, float (&sum)[T]) {
+  for (int k = 0; k < T; ++k) sum[k] = 0.0f;
   for (int64_t b = 0; b < nb; ++b) {
-    int32x4_t acc[4] = {vdupq_n_s32(0), vdupq_n_s32(0), vdupq_n_s32(0), vdupq_n_s32(0)};
+    int32x4_t acc[T][4];
+    for (int k = 0; k < T; ++k)
+      for (int s = 0; s < 4; ++s) acc[k][s] = vdupq_n_s32(0);
     for (int g = 0; g < 2; ++g) {
-      const int8_t* ys = y[b].qs + 128 * g;
-      const int8_t* const act[4] = {ys, ys + 32, ys + 64, ys + 96};
-      dot_bit_pairs<Dot>(acc, vld1q_u8(x[b].qs + 32 * g), vld1q_u8(x[b].qs + 32 * g + 16), act);
+      int8x16_t c[8];
+      bit_pair_codes(vld1q_u8(x[b].qs + 32 * g), vld1q_u8(x[b].qs + 32 * g + 16), c);
+      for (int k = 0; k < T; ++k) {
+        const int8_t* ys = y[k][b].qs + 128 * g;
+        const int8_t* const act[4] = {ys, ys + 32, ys + 64, ys + 96};
+        dot_codes<Dot>(acc[k], c, act);
+      }
     }
-    const int32_t sumi = sum_lanes(acc) - ysum[b];
-    sum += float(sumi) * (y[b].d * fp16_to_fp32(x[b].d));
+    const float dx = fp16_to_fp32(x[b].d);
+    for (int k = 0; k < T; ++k) sum[k] += float(sum_lanes(acc[k]) - ysum[k][b]) * (y[k][b].d * dx);
   }
-  return sum;
 }
 
 template <class Dot>
@@ -108,10 +120,24 @@ void rows_tq2_q8k(const MatmulArgs& a, int64_t r0, int64_t r1) {
     for (int64_t b = 0; b < nb; ++b)
       ysum[size_t(t * nb + b)] = vaddlvq_s16(vaddq_s16(vld1q_s16(y[b].bsums), vld1q_s16(y[b].bsums + 8)));
   }
-  for_rows_and_tokens<quant::TQ2_0Block, quant::Q8KBlock>(
-      a, r0, r1, [nb](const quant::TQ2_0Block* x, const quant::Q8KBlock* y, int64_t t) {
-        return tq2_row<Dot>(x, y, &ysum[size_t(t * nb)], nb);
-      });
+  for (int64_t r = r0; r < r1; ++r) {
+    const auto* x = reinterpret_cast<const quant::TQ2_0Block*>(w.data + r * int64_t(w.row_bytes));
+    // Row r against tokens [t0, t0 + T).
+    auto tile = [&]<int T>(int64_t t0) {
+      const quant::Q8KBlock* y[T];
+      const int32_t* ys[T];
+      for (int k = 0; k < T; ++k) {
+        y[k] = token_row<quant::Q8KBlock>(a, t0 + k);
+        ys[k] = &ysum[size_t((t0 + k) * nb)];
+      }
+      float sum[T];
+      tq2_tile<Dot, T>(x, y, ys, nb, sum);
+      for (int k = 0; k < T; ++k) a.y[(t0 + k) * w.rows + r] = sum[k] * w.out_scale;
+    };
+    int64_t t = 0;
+    for (; t + kTq2Tile <= a.n_tokens; t += kTq2Tile) tile.template operator()<kTq2Tile>(t);
+    for (; t < a.n_tokens; ++t) tile.template operator()<1>(t);
+  }
 }
 
 // I2_S x I8 (quant/i2_s.cpp): a 128-element block is 32 bytes; element 32g + j is bits 6 - 2g,
@@ -123,7 +149,9 @@ int32_t i2s_row_raw(const uint8_t* row, const int8_t* q, int64_t cols) {
     const uint8_t* p = row + b * quant::kI2sBlockBytes;
     const int8_t* qs = q + b * quant::kQK_I2_S;
     const int8_t* const act[4] = {qs + 96, qs + 64, qs + 32, qs};  // bits 0, 2, 4, 6: groups 3, 2, 1, 0
-    dot_bit_pairs<Dot>(acc, vld1q_u8(p), vld1q_u8(p + 16), act);
+    int8x16_t c[8];
+    bit_pair_codes(vld1q_u8(p), vld1q_u8(p + 16), c);
+    dot_codes<Dot>(acc, c, act);
   }
   return sum_lanes(acc);
 }
