@@ -23,27 +23,22 @@ void quantize_f16_f32(const float* x, uint8_t* out, int64_t n) {
 // float32x4 sums over 16 elements at a time, then the tail one by one. The reference sums in
 // double, so this differs by float rounding only (the F16 tolerance).
 void matmul_rows_f16_f16(const MatmulArgs& a, int64_t r0, int64_t r1) {
-  const WeightMatrix& w = *a.w;
-  const int64_t n = w.cols;
-  for (int64_t r = r0; r < r1; ++r) {
-    const auto* x = reinterpret_cast<const float16_t*>(w.data + r * int64_t(w.row_bytes));
-    for (int64_t t = 0; t < a.n_tokens; ++t) {
-      const auto* y = reinterpret_cast<const float*>(a.xq + t * a.xq_stride);
-      float32x4_t acc[4] = {vdupq_n_f32(0.0f), vdupq_n_f32(0.0f), vdupq_n_f32(0.0f), vdupq_n_f32(0.0f)};
-      int64_t i = 0;
-      for (; i + 16 <= n; i += 16) {
-        const float16x8_t x0 = vld1q_f16(x + i), x1 = vld1q_f16(x + i + 8);
-        acc[0] = vfmaq_f32(acc[0], vcvt_f32_f16(vget_low_f16(x0)), vld1q_f32(y + i));
-        acc[1] = vfmaq_f32(acc[1], vcvt_high_f32_f16(x0), vld1q_f32(y + i + 4));
-        acc[2] = vfmaq_f32(acc[2], vcvt_f32_f16(vget_low_f16(x1)), vld1q_f32(y + i + 8));
-        acc[3] = vfmaq_f32(acc[3], vcvt_high_f32_f16(x1), vld1q_f32(y + i + 12));
-      }
-      float sum = vaddvq_f32(vaddq_f32(vaddq_f32(acc[0], acc[1]), vaddq_f32(acc[2], acc[3])));
-      const auto* xh = reinterpret_cast<const fp16_t*>(x);
-      for (; i < n; ++i) sum += fp16_to_fp32(xh[i]) * y[i];
-      a.y[t * w.rows + r] = sum * w.out_scale;
+  const int64_t n = a.w->cols;
+  for_rows_and_tokens<float16_t, float>(a, r0, r1, [n](const float16_t* x, const float* y) {
+    float32x4_t acc[4] = {vdupq_n_f32(0.0f), vdupq_n_f32(0.0f), vdupq_n_f32(0.0f), vdupq_n_f32(0.0f)};
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+      const float16x8_t x0 = vld1q_f16(x + i), x1 = vld1q_f16(x + i + 8);
+      acc[0] = vfmaq_f32(acc[0], vcvt_f32_f16(vget_low_f16(x0)), vld1q_f32(y + i));
+      acc[1] = vfmaq_f32(acc[1], vcvt_high_f32_f16(x0), vld1q_f32(y + i + 4));
+      acc[2] = vfmaq_f32(acc[2], vcvt_f32_f16(vget_low_f16(x1)), vld1q_f32(y + i + 8));
+      acc[3] = vfmaq_f32(acc[3], vcvt_high_f32_f16(x1), vld1q_f32(y + i + 12));
     }
-  }
+    float sum = vaddvq_f32(vaddq_f32(vaddq_f32(acc[0], acc[1]), vaddq_f32(acc[2], acc[3])));
+    const auto* xh = reinterpret_cast<const fp16_t*>(x);
+    for (; i < n; ++i) sum += fp16_to_fp32(xh[i]) * y[i];
+    return sum;
+  });
 }
 
 }  // namespace trit::neon

@@ -81,7 +81,7 @@ inline __m512 lane_sum(const __m512 l[8]) {
 
 // Codes of lane L for 16 rows left in place: c[4h + s] = (bits 2s, 2s + 1 of each byte) * 4^s,
 // one AND each (at most 2 * 64 = 128, still a valid unsigned byte for vpdpbusd). A sum over
-// such codes is 4^s times the sum over the codes, exactly; ternary_dots_one_token undoes it.
+// such codes is 4^s times the sum over the codes, exactly; x16_tile's one-token path undoes it.
 inline void lane_codes_in_place(const uint8_t* q, __m512i c[8]) {
   for (int h = 0; h < 2; ++h) {
     const __m512i v = _mm512_loadu_si512(q + 64 * h);

@@ -45,13 +45,13 @@ const Block* token_row(const MatmulArgs& a, int64_t t) {
   return reinterpret_cast<const Block*>(a.xq + t * a.xq_stride);
 }
 
-// For rows [r0, r1) and every token t: y = out_scale * row_dot(weight row, token row, t).
+// For rows [r0, r1) and every token: y = out_scale * row_dot(weight row, token row).
 template <class WBlock, class ABlock, class RowDot>
 void for_rows_and_tokens(const MatmulArgs& a, int64_t r0, int64_t r1, RowDot&& row_dot) {
   const WeightMatrix& w = *a.w;
   for (int64_t r = r0; r < r1; ++r) {
     const auto* x = reinterpret_cast<const WBlock*>(w.data + r * int64_t(w.row_bytes));
-    for (int64_t t = 0; t < a.n_tokens; ++t) a.y[t * w.rows + r] = row_dot(x, token_row<ABlock>(a, t), t) * w.out_scale;
+    for (int64_t t = 0; t < a.n_tokens; ++t) a.y[t * w.rows + r] = row_dot(x, token_row<ABlock>(a, t)) * w.out_scale;
   }
 }
 
@@ -165,7 +165,7 @@ void rows_i2s_i8(const MatmulArgs& a, int64_t r0, int64_t r1) {
 template <class Dot>
 void rows_q8_0_q8_0(const MatmulArgs& a, int64_t r0, int64_t r1) {
   const int64_t nb = a.w->cols / quant::kQK8_0;
-  for_rows_and_tokens<quant::Q8_0Block, quant::Q8_0Block>(a, r0, r1, [nb](const quant::Q8_0Block* x, const quant::Q8_0Block* y, int64_t) {
+  for_rows_and_tokens<quant::Q8_0Block, quant::Q8_0Block>(a, r0, r1, [nb](const quant::Q8_0Block* x, const quant::Q8_0Block* y) {
     float sum = 0.0f;
     for (int64_t b = 0; b < nb; ++b) {
       int32x4_t acc = Dot::dot(vdupq_n_s32(0), vld1q_s8(x[b].qs), vld1q_s8(y[b].qs));
@@ -181,7 +181,7 @@ void rows_q8_0_q8_0(const MatmulArgs& a, int64_t r0, int64_t r1) {
 template <class Dot>
 void rows_q4_0_q8_0(const MatmulArgs& a, int64_t r0, int64_t r1) {
   const int64_t nb = a.w->cols / quant::kQK4_0;
-  for_rows_and_tokens<quant::Q4_0Block, quant::Q8_0Block>(a, r0, r1, [nb](const quant::Q4_0Block* x, const quant::Q8_0Block* y, int64_t) {
+  for_rows_and_tokens<quant::Q4_0Block, quant::Q8_0Block>(a, r0, r1, [nb](const quant::Q4_0Block* x, const quant::Q8_0Block* y) {
     const uint8x16_t low = vdupq_n_u8(0x0F);
     const int8x16_t eight = vdupq_n_s8(8);
     float sum = 0.0f;
