@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "scratch_dir.h"
 #include "shell_command.h"
 
 namespace {
@@ -33,8 +34,7 @@ class CompareCli : public testing::Test {
   static void SetUpTestSuite() {
     trit_ = std::string(TRIT_BINARY_DIR) + "/trit";
     if (!fs::exists(trit_)) return;
-    dir_ = fs::temp_directory_path() / ("trit-compare-cli-" + std::to_string(getpid()));
-    fs::create_directories(dir_);
+    dir_ = trit::testing::scratch_dir("trit-compare-cli");
     const std::string model = (dir_ / "m.gguf").string();
     // Small but matmul-bound: 512-wide, 2 layers, TQ2_0; one thread so the two runs see the same machine.
     sh(trit_ + " synth --arch bitnet --shape 512x2x8x2x1536 --type tq2_0 --seed 1 -o " + model);

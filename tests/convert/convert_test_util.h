@@ -10,15 +10,13 @@
 #include <vector>
 
 #include "convert/convert.h"
+#include "scratch_dir.h"
 #include "synth/synth.h"
 
 namespace trit::testing {
 
-inline std::filesystem::path convert_test_dir() {
-  auto dir = std::filesystem::temp_directory_path() / ("trit_convert_test_" + std::to_string(getpid()));
-  std::filesystem::create_directories(dir);
-  return dir;
-}
+// Removed when the test process exits (scratch_dir.h).
+inline std::filesystem::path convert_test_dir() { return scratch_dir("trit_convert_test"); }
 
 // A synthetic model (written once per process and name).
 inline std::string synth_for_convert(const std::string& arch, TensorType type, const std::string& shape = "tiny",

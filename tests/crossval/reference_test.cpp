@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "crossval/ref/reference.h"
+#include "scratch_dir.h"
 
 namespace trit::crossval {
 namespace {
@@ -29,11 +30,7 @@ class ScopedEnv {
   bool had_ = false;
 };
 
-fs::path empty_dir() {
-  fs::path d = fs::temp_directory_path() / ("trit-xv-empty-" + std::to_string(::getpid()));
-  fs::create_directories(d);
-  return d;
-}
+fs::path empty_dir() { return trit::testing::scratch_dir("trit-xv-empty"); }
 
 // STUB mode needs the loader; a -DTRIT_FFI=OFF build has none, and NoFfi below checks what it says.
 class Stub : public ::testing::Test {

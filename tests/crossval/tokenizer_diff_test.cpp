@@ -11,6 +11,7 @@
 
 #include "crossval/ref/reference.h"
 #include "gguf/gguf.h"
+#include "scratch_dir.h"
 #include "tokenizer/tokenizer.h"
 
 namespace trit::crossval {
@@ -67,7 +68,7 @@ std::string without_pre(const std::string& path) {
   gguf::Writer w;
   for (const auto& kv : f->metadata())
     if (kv.key != "tokenizer.ggml.pre") w.set(kv.key, kv.value);
-  const std::string out = (fs::temp_directory_path() / ("trit-nopre-" + std::to_string(::getpid()) + ".gguf")).string();
+  const std::string out = (trit::testing::scratch_dir("trit-nopre") / "vocab.gguf").string();
   return w.write(out).ok() ? out : std::string();
 }
 

@@ -3,6 +3,7 @@
 #include "crossval/summary.h"
 
 #include "crossval/report.h"
+#include "scratch_dir.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -116,8 +117,7 @@ TEST(CrossvalSummary, ReceiptWithoutParityFileUsesTheReceipt) {
 }
 
 TEST(CrossvalSummary, EmptyFolderIsListedAsNoResults) {
-  auto empty = std::filesystem::temp_directory_path() / "trit-crossval-summary-empty";
-  std::filesystem::create_directories(empty);
+  auto empty = trit::testing::scratch_dir("trit-crossval-summary-empty");
   auto md = render_crossval_summary({fixture("lane-b-llama-Linux"), empty.string()}, {});
   ASSERT_TRUE(md.ok());
   EXPECT_THAT(*md, HasSubstr("| — | — | ❔ no results in `" + empty.string() + "` | 0 | 0 | 0 | 0 |"));
@@ -141,8 +141,7 @@ TEST(CrossvalSummary, OutputIsDeterministic) {
 }
 
 TEST(CrossvalSummary, LongReasonIsCutOnACharacterBoundary) {
-  auto dir = std::filesystem::temp_directory_path() / "trit-crossval-summary-long";
-  std::filesystem::create_directories(dir);
+  auto dir = trit::testing::scratch_dir("trit-crossval-summary-long");
   std::string reason = "x";  // then 2-byte characters, so byte 160 falls inside one
   for (int i = 0; i < 200; ++i) reason += "é";
   std::ofstream(dir / "crossval-parity-llama.json")
@@ -161,7 +160,7 @@ TEST(CrossvalSummary, LongReasonIsCutOnACharacterBoundary) {
 // The summary reads what the crossval reports really write (crossval/report.h), not only fixtures.
 TEST(CrossvalSummary, ReadsTheJsonCrossvalWrites) {
   namespace cv = trit::crossval;
-  auto dir = std::filesystem::temp_directory_path() / "trit-crossval-summary-real";
+  auto dir = trit::testing::scratch_dir("trit-crossval-summary-real");
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir / "fail");
   std::filesystem::create_directories(dir / "skipped");

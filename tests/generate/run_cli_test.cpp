@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "scratch_dir.h"
 #include "shell_command.h"
 
 namespace {
@@ -23,7 +24,7 @@ class RunCli : public testing::Test {
   static void SetUpTestSuite() {
     trit_ = std::string(TRIT_BINARY_DIR) + "/trit";
     if (!fs::exists(trit_)) return;
-    model_ = (fs::temp_directory_path() / ("trit-run-cli-" + std::to_string(getpid()) + ".gguf"));
+    model_ = (trit::testing::scratch_dir("trit-run-cli") / "m.gguf").string();
     sh(trit_ + " synth --arch bitnet-b1.58 --shape tiny --type tq2_0 -o " + model_);
   }
   static void TearDownTestSuite() {

@@ -6,6 +6,7 @@
 
 #include "gguf/gguf.h"
 #include "gguf_test_util.h"
+#include "scratch_dir.h"
 
 namespace trit::gguf {
 namespace {
@@ -84,8 +85,7 @@ TEST(GgufWriter, RejectsWrongDataSize) {
 }
 
 TEST(GgufFile, WriteIsAtomicAndOpenMapsIt) {
-  auto dir = std::filesystem::temp_directory_path() / ("trit_gguf_" + std::to_string(getpid()));
-  std::filesystem::create_directories(dir);
+  auto dir = trit::testing::scratch_dir("trit_gguf");
   auto path = (dir / "m.gguf").string();
   Writer w;
   w.set_string("general.name", "x");
@@ -97,7 +97,6 @@ TEST(GgufFile, WriteIsAtomicAndOpenMapsIt) {
   EXPECT_EQ(f->find_tensor("t")->data[3], 3);
   // Writing into a directory that does not exist fails cleanly and leaves nothing behind.
   EXPECT_FALSE(w.write((dir / "no" / "such.gguf").string()).ok());
-  std::filesystem::remove_all(dir);
 }
 
 TEST(GgufFile, OpenErrorsNameThePath) {

@@ -70,14 +70,12 @@ TEST(HParams, RejectsNonsense) {
 
 TEST(ModelLoad, MissingOrMisshapenTensorsAreNamed) {
   auto w = minimal("llama");
-  auto dir = std::filesystem::temp_directory_path() / ("trit_hp_" + std::to_string(getpid()));
-  std::filesystem::create_directories(dir);
+  auto dir = testing::scratch_dir("trit_hp");
   const std::string path = (dir / "m.gguf").string();
   ASSERT_TRUE(w.write(path).ok());
   auto m = Model::load(path);
   ASSERT_FALSE(m.ok());
   EXPECT_NE(m.error().message.find("output_norm.weight' is missing"), std::string::npos) << m.error().message;
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -10,15 +10,15 @@
 #include <vector>
 
 #include "model/model.h"
+#include "scratch_dir.h"
 #include "synth/synth.h"
 
 namespace trit::testing {
 
-// A synthetic model in a per-process temp dir; removed at exit of the test binary's scope.
+// A synthetic model in a per-process scratch dir (scratch_dir.h), removed when the test process exits.
 inline std::string synth_model(const std::string& arch, TensorType type, const std::string& shape = "tiny",
                                uint64_t seed = 7, TensorType embd = TensorType::F16, bool untied = false) {
-  auto dir = std::filesystem::temp_directory_path() / ("trit_model_test_" + std::to_string(getpid()));
-  std::filesystem::create_directories(dir);
+  const auto dir = scratch_dir("trit_model_test");
   const std::string path = (dir / (arch + "_" + std::string(tensor_type_name(type)) + "_" + shape + "_" +
                                    std::to_string(seed) + (untied ? "_u" : "") +
                                    (embd != TensorType::F16 ? "_e" + std::string(tensor_type_name(embd)) : "") +

@@ -24,8 +24,7 @@ class Cli : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!fs::exists(trit_binary())) GTEST_SKIP() << "no trit binary at " << trit_binary() << " (build target trit)";
-    dir_ = fs::temp_directory_path() / ("trit-rel-cli-" + std::to_string(getpid()));
-    fs::create_directories(dir_);
+    dir_ = trit::testing::scratch_dir("trit-rel-cli");
   }
   fs::path dir_;
 };

@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "scratch_dir.h"
+
 extern char** environ;
 
 namespace trit::reliability {
@@ -33,11 +35,12 @@ inline std::string slurp(const std::filesystem::path& p) {
   return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
 }
 
-// Runs argv with extra "NAME=value" environment entries; stdout/stderr through temp files.
+// Runs argv with extra "NAME=value" environment entries; stdout/stderr through temp files (removed
+// once read; their scratch dir, at exit).
 inline Ran run(const std::vector<std::string>& argv, const std::vector<std::string>& env_extra = {}) {
   namespace fs = std::filesystem;
   static int counter = 0;
-  const fs::path base = fs::temp_directory_path() / ("trit-rel-" + std::to_string(getpid()) + "-" + std::to_string(counter++));
+  const fs::path base = trit::testing::scratch_dir("trit-rel-io") / std::to_string(counter++);
   const std::string out_path = base.string() + ".out", err_path = base.string() + ".err";
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);

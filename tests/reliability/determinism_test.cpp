@@ -11,6 +11,7 @@
 #include "generate/generate.h"
 #include "generate/session_source.h"
 #include "model/model.h"
+#include "scratch_dir.h"
 #include "synth/synth.h"
 
 namespace trit {
@@ -19,8 +20,7 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string model_path(const std::string& arch, TensorType type) {
-  const fs::path dir = fs::temp_directory_path() / ("trit-rel-det-" + std::to_string(getpid()));
-  fs::create_directories(dir);
+  const fs::path dir = testing::scratch_dir("trit-rel-det");
   const std::string path = (dir / (arch + "-" + std::string(tensor_type_name(type)) + ".gguf")).string();
   if (fs::exists(path)) return path;
   synth::Options o;

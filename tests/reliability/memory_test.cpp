@@ -35,8 +35,7 @@ TEST_P(PeakRss, RunStaysWithinWeightsPlusKvPlusConstant) {
 #endif
   if (!fs::exists(trit_binary())) GTEST_SKIP() << "no trit binary at " << trit_binary();
   const MemCase c = GetParam();
-  const fs::path dir = fs::temp_directory_path() / ("trit-rel-mem-" + std::to_string(getpid()));
-  fs::create_directories(dir);
+  const fs::path dir = trit::testing::scratch_dir("trit-rel-mem");
   const std::string model = (dir / (std::string(c.arch) + "-" + c.type + ".gguf")).string();
   // "small": n_embd 512, 4 layers, 8 heads, 2 KV heads (head_dim 64), n_ff 1536.
   Ran s = run({trit_binary(), "synth", "--arch", c.arch, "--shape", "small", "--type", c.type, "-o", model});
