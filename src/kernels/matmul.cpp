@@ -286,14 +286,19 @@ void matmul_batch_with(const MatmulVariant& v, std::span<const MatmulOut> outs, 
   }
   // By pointer: inside the loop body `parts` would name the worker thread's own (empty) vector.
   const std::span<const Part> all(parts.data(), parts.size());
-  pool.parallel_for(n_groups, 1, [&](int64_t g0, int64_t g1) {
+  auto run_groups = [&](int64_t g0, int64_t g1) {
     for (const Part& p : all) {
       const int64_t rows = p.args.w->rows;
       const int64_t lo = std::max(g0, p.first_group) - p.first_group;
       const int64_t hi = std::min(g1 - p.first_group, (rows + kGroup - 1) / kGroup);
       if (lo < hi) p.rows(p.args, lo * kGroup, std::min(rows, hi * kGroup));
     }
-  });
+  };
+  // One token streams the weights once, memory-bound: pieces claimed as threads finish, so a
+  // thread that lost its core for a while does not hold up the others (thread_pool.h). Prompts
+  // keep one contiguous share per thread: several kernels lay out the tokens once per call.
+  if (n_tokens == 1) pool.parallel_for_dynamic(n_groups, 1, run_groups);
+  else pool.parallel_for(n_groups, 1, run_groups);
 }
 
 void matmul_with(const MatmulVariant& v, const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,

@@ -99,4 +99,27 @@ void ThreadPool::parallel_for(int64_t n, int64_t grain, const std::function<void
   });
 }
 
+void ThreadPool::parallel_for_dynamic(int64_t n, int64_t grain,
+                                      const std::function<void(int64_t, int64_t)>& fn) {
+  if (n <= 0) return;
+  grain = std::max<int64_t>(grain, 1);
+  if (n_threads_ == 1) {
+    fn(0, n);
+    return;
+  }
+  const int64_t n_chunks = (n + grain - 1) / grain, nth = n_threads_;
+  const int64_t finest = nth * kFinestPiecesPerThread;
+  const int64_t min_take = (n_chunks + finest - 1) / finest;  // so at most `finest` pieces
+  std::atomic<int64_t> next{0};  // first chunk not yet claimed
+  run([&](int, int) {
+    int64_t first = next.load(std::memory_order_relaxed);
+    while (first < n_chunks) {
+      const int64_t take = std::max(min_take, (n_chunks - first) / (2 * nth));
+      if (!next.compare_exchange_weak(first, first + take, std::memory_order_relaxed)) continue;
+      fn(first * grain, std::min(n, (first + take) * grain));
+      first = next.load(std::memory_order_relaxed);
+    }
+  });
+}
+
 }  // namespace trit

@@ -30,6 +30,16 @@ class ThreadPool {
   // and runs fn(begin, end) on each non-empty chunk.
   void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t begin, int64_t end)>& fn);
 
+  // The same coverage, but threads claim pieces of [0, n) in order as they finish, so a thread that
+  // is slowed down (another process on its core, a slower core) costs its lost time once instead of
+  // making every other thread wait for it at the end. Guided self-scheduling: a claim takes
+  // 1/(2 * n_threads) of what is left, but never less than 1/(kFinestPiecesPerThread * n_threads) of
+  // n; large first pieces keep each thread's memory stream long, small last ones even out the
+  // finish. Pieces are multiples of `grain` (but the last). Each index goes to exactly one fn call;
+  // which thread runs it varies, so fn must not depend on that.
+  static constexpr int kFinestPiecesPerThread = 16;
+  void parallel_for_dynamic(int64_t n, int64_t grain, const std::function<void(int64_t begin, int64_t end)>& fn);
+
  private:
   void worker(int ith);
 

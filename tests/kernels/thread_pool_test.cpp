@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 namespace trit {
@@ -20,6 +24,57 @@ TEST(ThreadPool, ParallelForCoversEveryIndexOnce) {
       for (auto& h : hits) EXPECT_EQ(h.load(), 50);
     }
   }
+}
+
+TEST(ThreadPool, DynamicParallelForCoversEveryIndexOnceInGrainAlignedPieces) {
+  for (int threads = 1; threads <= 3; ++threads) {
+    ThreadPool pool(threads);
+    for (int64_t n : {0, 1, 5, 16, 33, 1000, 100000}) {
+      std::vector<std::atomic<int>> hits(static_cast<size_t>(n));
+      std::atomic<int> calls{0}, misaligned{0};
+      for (int rep = 0; rep < 50; ++rep)
+        pool.parallel_for_dynamic(n, 16, [&](int64_t b, int64_t e) {
+          calls.fetch_add(1);
+          if (b % 16 != 0 || (e % 16 != 0 && e != n)) misaligned.fetch_add(1);
+          for (int64_t i = b; i < e; ++i) hits[size_t(i)].fetch_add(1);
+        });
+      for (auto& h : hits) EXPECT_EQ(h.load(), 50);
+      EXPECT_EQ(misaligned.load(), 0);
+      // No piece is smaller than the finest split (but the last), so calls are bounded.
+      EXPECT_LE(calls.load(), 50 * threads * ThreadPool::kFinestPiecesPerThread) << "n=" << n;
+    }
+  }
+}
+
+// A thread that stalls in one piece leaves the rest to the others: the thread that takes the first
+// piece (a quarter of the work with 2 threads) sleeps in it, and the other thread runs every other
+// piece meanwhile. A static split would have left half of the indices to the stalled thread.
+TEST(ThreadPool, DynamicParallelForLetsOtherThreadsTakeAStalledThreadsShare) {
+  ThreadPool pool(2);
+  const int64_t n = 16 * 2 * ThreadPool::kFinestPiecesPerThread * 4;
+  std::mutex mu;
+  std::map<std::thread::id, int64_t> done;  // indices per thread
+  std::thread::id stalled;
+  int64_t stalled_piece = 0;
+  pool.parallel_for_dynamic(n, 16, [&](int64_t b, int64_t e) {
+    if (b == 0) {
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        stalled = std::this_thread::get_id();
+        stalled_piece = e - b;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      return;
+    }
+    std::lock_guard<std::mutex> lock(mu);
+    done[std::this_thread::get_id()] += e - b;
+  });
+  ASSERT_GT(stalled_piece, 0);
+  EXPECT_EQ(done[stalled], 0);
+  int64_t others = 0;
+  for (const auto& [id, count] : done)
+    if (id != stalled) others += count;
+  EXPECT_EQ(others, n - stalled_piece);
 }
 
 TEST(ThreadPool, ManyShortJobs) {
