@@ -9,7 +9,10 @@
 # Env: TRIT (default build/trit), MODELS_DIR (synth models, default ~/.cache/trit/bench-models),
 # THREADS ("1 2"), PP/TG/REPS (prompt and generated tokens, repetitions; default 512 128 3 as in
 # the issue; the full run takes about an hour on 2 cores, PP=128 TG=32 about 15 minutes).
-# I2_S has no llama.cpp reference: its rows report the bandwidth ceiling only.
+# I2_S has no llama.cpp reference: its rows report the bandwidth ceiling only. With BITNET_CPP_DIR
+# set (a bitnet.cpp build with trit's Lane A shim, docs/lane-a.md), an I2_S model of architecture
+# `bitnet` (the name bitnet.cpp 2024-10 reads; both engines then run its graph) is measured against
+# bitnet.cpp as well.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -20,23 +23,28 @@ threads="${THREADS:-1 2}"
 pp="${PP:-512}" tg="${TG:-128}" reps="${REPS:-3}"
 mkdir -p "$out" "$models"
 
-# name arch shape type
+# name arch shape type reference
 cases=(
-  "2b4t-tq2_0 bitnet 2b4t tq2_0"
-  "2b4t-tq1_0 bitnet 2b4t tq1_0"
-  "2b4t-i2_s bitnet-b1.58 2b4t i2_s"
-  "1b-f16 llama 1b f16"
-  "1b-q8_0 llama 1b q8_0"
-  "1b-q4_0 llama 1b q4_0"
+  "2b4t-tq2_0 bitnet 2b4t tq2_0 llama"
+  "2b4t-tq1_0 bitnet 2b4t tq1_0 llama"
+  "2b4t-i2_s bitnet-b1.58 2b4t i2_s -"
+  "1b-f16 llama 1b f16 llama"
+  "1b-q8_0 llama 1b q8_0 llama"
+  "1b-q4_0 llama 1b q4_0 llama"
 )
+if [[ -n "${BITNET_CPP_DIR:-}" ]]; then
+  cases+=("2b4t-i2_s-bitnet bitnet 2b4t i2_s bitnet")
+else
+  echo "targets.sh: BITNET_CPP_DIR not set: SKIPPING the I2_S rows against bitnet.cpp (docs/lane-a.md)" >&2
+fi
 
 for c in "${cases[@]}"; do
-  read -r name arch shape type <<<"$c"
+  read -r name arch shape type reference <<<"$c"
   model="$models/$name.gguf"
   [[ -f "$model" ]] || "$trit" synth --arch "$arch" --shape "$shape" --type "$type" -o "$model" >&2
   for t in $threads; do
-    ref=(--ref llama)
-    [[ "$type" == i2_s ]] && ref=()
+    ref=()
+    [[ "$reference" != - ]] && ref=(--ref "$reference")
     echo "== $name t=$t" >&2
     "$trit" bench -m "$model" -p "$pp" -n "$tg" -t "$t" -r "$reps" "${ref[@]}" --json >"$out/$name-t$t.json"
   done
@@ -48,8 +56,8 @@ done
 python3 - "$out" <<'EOF'
 import json, pathlib, sys
 out = pathlib.Path(sys.argv[1])
-rows = ["| model | threads | pp ratio | tg ratio | trit pp tok/s | ref pp tok/s | trit tg tok/s | ref tg tok/s | tg / ceiling (trit / ref) | trit peak RSS - file MB |",
-        "|---|---|---|---|---|---|---|---|---|---|"]
+rows = ["| model | threads | reference | pp ratio | tg ratio | trit pp tok/s | ref pp tok/s | trit tg tok/s | ref tg tok/s | tg / ceiling (trit / ref) | trit peak RSS - file MB |",
+        "|---|---|---|---|---|---|---|---|---|---|---|"]
 def rss_over_file(name):
     r = json.loads((out / f"{name}.rss.json").read_text())
     return f'{r["rss_peak_mb"] - r["model"]["size_mb"]:.0f}'
@@ -65,9 +73,9 @@ for f in sorted(p for p in out.glob("*-t*.json") if not p.name.endswith(".rss.js
         rp, rt = ref["pp"]["tok_s_median"], ref["tg"]["tok_s_median"]
         rc = ref.get("ceiling", {})
         frac += f' / {100 * rc["tg_fraction_of_ceiling"]:.0f}%' if rc else ""
-        rows.append(f"| {name} | {me['threads']} | {pp / rp:.2f}x | {tg / rt:.2f}x | {pp:.1f} | {rp:.1f} | {tg:.1f} | {rt:.1f} | {frac} | {rss_over_file(name)} |")
+        rows.append(f"| {name} | {me['threads']} | {ref['engine']} | {pp / rp:.2f}x | {tg / rt:.2f}x | {pp:.1f} | {rp:.1f} | {tg:.1f} | {rt:.1f} | {frac} | {rss_over_file(name)} |")
     else:
-        rows.append(f"| {name} | {me['threads']} | - | - | {pp:.1f} | - | {tg:.1f} | - | {frac} | {rss_over_file(name)} |")
+        rows.append(f"| {name} | {me['threads']} | - | - | - | {pp:.1f} | - | {tg:.1f} | - | {frac} | {rss_over_file(name)} |")
 table = "\n".join(rows)
 (out / "targets.md").write_text(table + "\n")
 print(table)
