@@ -3,6 +3,7 @@
 #include <exception>
 
 #include "cli/command.h"
+#include "core/build_info.h"
 
 int main(int argc, char** argv) {
   using namespace trit::cli;
@@ -10,7 +11,7 @@ int main(int argc, char** argv) {
       "trit: BitNet b1.58 and LLaMA inference on CPU, cross-validated against llama.cpp and "
       "bitnet.cpp.\nRun `trit <command> --help` for each command."};
   app.require_subcommand(1);
-  app.set_version_flag("--version", std::string(TRIT_VERSION " (" TRIT_GIT_SHA ")"));
+  app.set_version_flag("--version", std::string(TRIT_VERSION " (") + trit::build_git_sha() + ")");
 
   std::vector<Command> commands = {
       add_inspect(app), add_synth(app), add_run(app), add_tokenize(app), add_detokenize(app),

@@ -5,12 +5,10 @@
 #include <chrono>
 #include <ctime>
 
+#include "core/build_info.h"
 #include "core/cpu.h"
 #include "crossval/report.h"
 
-#ifndef TRIT_GIT_SHA
-#define TRIT_GIT_SHA "unknown"
-#endif
 #ifndef TRIT_VERSION
 #define TRIT_VERSION "unknown"
 #endif
@@ -55,7 +53,7 @@ nlohmann::json receipt_json(const LaneReport& r) {
       {"platform", {{"os", os}, {"arch", arch}, {"cpu", cpu_model_name()}, {"cpu_features", cpu_features_string()}}},
       {"compiler", compiler_string()},
       {"trit",
-       {{"version", TRIT_VERSION}, {"git_sha", TRIT_GIT_SHA}, {"build_type", TRIT_BUILD_TYPE}, {"ffi", ffi_enabled()},
+       {{"version", TRIT_VERSION}, {"git_sha", build_git_sha()}, {"build_type", TRIT_BUILD_TYPE}, {"ffi", ffi_enabled()},
         {"compat", r.compat}}},
       {"reference",
        {{"name", r.reference.name}, {"version", r.reference.version}, {"commit", r.reference.commit},
