@@ -8,7 +8,8 @@
 # TRIT_REQUIRE_REF=true it exits 3 instead. A model that fails parity fails the script (exit 1).
 #
 # Run locally:  BITNET_CPP_DIR=~/src/BitNet scripts/ci/lane-a-bitnet.sh
-#   TRIT_LANE_A_MATRIX  space-separated ARCH:TYPE entries (default bitnet-b1.58:i2_s)
+#   TRIT_LANE_A_MATRIX  space-separated ARCH:TYPE entries (default "bitnet:i2_s bitnet-b1.58:i2_s";
+#                       bitnet.cpp builds from 2024 read only the first: set bitnet:i2_s for them)
 #   TRIT_TOLERANCE      tolerance profile for `trit crossval --tolerance`
 #   TRIT_REQUIRE_REF    true: a missing bitnet.cpp is a failure (exit 3), not a skip
 #   TRIT_BUILD_DIR, TRIT_BIN, OUT_DIR (default out/crossval/lane-a-bitnet), MODELS_DIR: as in lane-b-llama.sh
@@ -16,7 +17,7 @@ set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
-matrix="${TRIT_LANE_A_MATRIX:-bitnet-b1.58:i2_s}"
+matrix="${TRIT_LANE_A_MATRIX:-bitnet:i2_s bitnet-b1.58:i2_s}"
 build_dir="${TRIT_BUILD_DIR:-build}"
 out_dir="${OUT_DIR:-out/crossval/lane-a-bitnet}"
 models_dir="${MODELS_DIR:-out/crossval/models}"

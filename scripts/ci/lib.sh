@@ -133,7 +133,7 @@ parse_matrix_entry() {
 # runs included).
 crossval_matrix() {
   local lane="$1" matrix="$2" trit="$3" out="$4" models="$5"; shift 5
-  local entry name model rc status i worst=0 names=() rcs=() profile=()  # bash 3.2: no associative arrays
+  local entry name model rc status unknown_arch i worst=0 names=() rcs=() profile=()  # bash 3.2: no associative arrays
   rm -rf "$out"
   mkdir -p "$out" "$models"
   for entry in $matrix; do
@@ -183,7 +183,15 @@ crossval_matrix() {
     status="$(json_field "$out/$name/crossval-parity-$lane.json" status 2>/dev/null || true)"
     case "$rc" in
       0) result="exit 0, status ${status:-<no parity file>}" ;;
-      1) result="FAILED: parity outside tolerance" ;;
+      1) if [[ "$status" == error ]]; then
+           # Not a parity verdict: the comparison never ran (say, the reference could not load the model).
+           result="FAILED: error: $(json_field "$out/$name/crossval-parity-$lane.json" reason 2>/dev/null || true)"
+           unknown_arch="$(sed -n "s/.*unknown model architecture: '\([^']*\)'.*/\1/p" "$out/$name/crossval.log" 2>/dev/null | head -n1)"
+           [[ -z "$unknown_arch" ]] ||
+             result+=" -- this $lane reference build does not read architecture '$unknown_arch' (drop the entry, or use an architecture it reads)"
+         else
+           result="FAILED: parity outside tolerance"
+         fi ;;
       2) result="FAILED: tokenization mismatch" ;;
       3) result="FAILED: reference unavailable" ;;
       *) result="FAILED: error, exit $rc (see $out/$name/*.log)" ;;

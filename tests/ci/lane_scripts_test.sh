@@ -32,6 +32,9 @@ run_lane "lane B parity failure" 1 lane-b-llama.sh FAKE_RESULTS="bitnet-tq2_0=1"
 expect_in "lane B names the failed model" "$tmp/lane B parity failure.err" "bitnet-tq2_0 +FAILED: parity outside tolerance"
 expect_in "lane B still ran the other model" "$tmp/lane B parity failure.err" "llama-q8_0 +exit 0, status pass"
 
+run_lane "lane B reference error" 1 lane-b-llama.sh FAKE_RESULTS="bitnet-tq2_0=error"
+expect_in "lane B says a reference error is an error, with its reason" "$tmp/lane B reference error.err" \
+  "bitnet-tq2_0 +FAILED: error: the reference could not open bitnet-tq2_0.gguf \(fake\) -- this llama reference build does not read architecture 'fake-arch'"
 run_lane "lane B tokenization failure" 1 lane-b-llama.sh FAKE_RESULTS="llama-q8_0=2"
 run_lane "lane B no reference" 3 lane-b-llama.sh FAKE_SKIP=1
 run_lane "lane B parity outranks no reference" 1 lane-b-llama.sh FAKE_RESULTS="llama-q8_0=1 bitnet-tq2_0=3"
