@@ -12,6 +12,7 @@
 #include <set>
 
 #include "core/cpu.h"
+#include "core/log.h"
 #include "crossval/ref/reference.h"
 #include "kernels/matmul.h"
 #include "kernels/thread_pool.h"
@@ -249,14 +250,22 @@ Result<std::vector<EngineRuns>> run_bench(const BenchOptions& o) {
     return {};
   };
 
+  // A run at 1 thread with a reference takes minutes: a bar on a terminal (nothing otherwise),
+  // advanced between the timed runs, never inside one.
+  Progress progress("bench", uint64_t(o.reps) * (ref_model ? 4 : 2));
+  uint64_t steps = 0;
+  auto step_done = [&] { progress.update(++steps); };
   for (int rep = 0; rep < o.reps; ++rep) {
     TRIT_TRY(trit.run_pp(o, runs[0]));
+    step_done();
     TRIT_TRY(timed_decode(runs[0], [&] { return trit.run_tg(o, runs[0]); }));
+    step_done();
     if (ref_model) {
       auto t0 = Clock::now();
       auto l = ref_model->greedy(trit.prompt, 0);
       if (!l.ok()) return l.error();
       runs[1].pp_tok_s.push_back(double(o.n_prompt) / seconds_since(t0));
+      step_done();
       TRIT_TRY(timed_decode(runs[1], [&]() -> Status {
         auto g0 = Clock::now();
         auto g = ref_model->greedy(std::span<const int32_t>(trit.prompt.data(), 1), o.n_gen + 1);
@@ -264,8 +273,10 @@ Result<std::vector<EngineRuns>> run_bench(const BenchOptions& o) {
         runs[1].tg_tok_s.push_back(double(o.n_gen + 1) / seconds_since(g0));
         return {};
       }));
+      step_done();
     }
   }
+  progress.finish();
   const double rss = peak_rss_mb();
   for (auto& r : runs) r.rss_peak_mb = rss;
   return runs;
