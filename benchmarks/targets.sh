@@ -8,7 +8,7 @@
 #
 # Env: TRIT (default build/trit), MODELS_DIR (synth models, default ~/.cache/trit/bench-models),
 # THREADS ("1 2"), PP/TG/REPS (prompt and generated tokens, repetitions; default 512 128 3 as in
-# the issue; the full run takes about an hour on 2 cores, PP=128 TG=32 about 15 minutes).
+# the issue; the full run took 27 minutes on 2 cores with the bitnet.cpp rows, PP=128 TG=32 is quicker).
 # I2_S has no llama.cpp reference: its rows report the bandwidth ceiling only. With BITNET_CPP_DIR
 # set (a bitnet.cpp build with trit's Lane A shim, docs/lane-a.md), an I2_S model of architecture
 # `bitnet` (the name bitnet.cpp 2024-10 reads; both engines then run its graph) is measured against
