@@ -55,8 +55,17 @@ struct Session::State {
   std::string perturb_name;
   int perturb_layer = -1;
 
-  // KV cache, fp16 like llama.cpp's default cache: [n_layer][n_ctx][n_head_kv * head_dim].
+  // KV cache, fp16 like llama.cpp's default cache, head-major: [n_layer][n_head_kv][n_ctx][head_dim].
+  // Attention reads one KV head's keys in order, so they are one contiguous stream that the
+  // hardware prefetcher follows; with positions outermost they were rows of head_dim values
+  // n_head_kv * head_dim apart. Decode evicts the cache from L3 between layers (the weights stream
+  // through it), so this is a read from memory: 2B4T, one KV head's 4 queries on Zen 4, 1 thread,
+  // 10.8 -> 8.0 us at 136 keys and 204 -> 95 us at 2048.
   std::vector<fp16_t> k_cache, v_cache;
+  // Layer il's cache, and where KV head kvh starts in it.
+  fp16_t* layer_k(int il) { return k_cache.data() + size_t(il) * head_offset(hp.n_head_kv); }
+  fp16_t* layer_v(int il) { return v_cache.data() + size_t(il) * head_offset(hp.n_head_kv); }
+  size_t head_offset(int64_t kvh) const { return size_t(kvh) * size_t(n_ctx) * hp.head_dim; }
 
   // Scratch for one chunk of B tokens (row-major [B][width]). The attention's buffers and the FFN's
   // are never live at once, so they share `phase` (session_scratch_bytes counts it once).
@@ -143,10 +152,10 @@ struct Session::State {
   // Causal GQA attention of B new tokens (positions pos0..pos0+B-1) of layer il, whose K/V have
   // already been written to the cache.
   void attention(int il, int64_t B, int64_t pos0) {
-    const int64_t hd = hp.head_dim, Ekv = int64_t(hp.n_head_kv) * hd;
+    const int64_t hd = hp.head_dim;
     const int64_t group = hp.n_head / hp.n_head_kv;
-    const fp16_t* kc = k_cache.data() + size_t(il) * n_ctx * Ekv;
-    const fp16_t* vc = v_cache.data() + size_t(il) * n_ctx * Ekv;
+    const fp16_t* kc = layer_k(il);
+    const fp16_t* vc = layer_v(il);
     const float scale = 1.0f / std::sqrt(float(hd));
     if (!numerics.ggml_simd) {
       attention_blocked(kc, vc, B, pos0, scale);
@@ -163,7 +172,7 @@ struct Session::State {
       for (int64_t task = ith; task < n_tasks; task += nth) {
         const int64_t t = task / hp.n_head, head = task % hp.n_head;
         const int64_t kvh = head / group;
-        attention_head(q + t * hp.n_embd + head * hd, kc + kvh * hd, vc + kvh * hd, Ekv,
+        attention_head(q + t * hp.n_embd + head * hd, kc + head_offset(kvh), vc + head_offset(kvh), hd,
                        pos0 + t + 1, hd, scale, sc, sh, attn + t * hp.n_embd + head * hd, num);
       }
     });
@@ -176,7 +185,7 @@ struct Session::State {
   // thread: a part costs more than its share (the kernel's scores run 4 queries at a time,
   // padded), so more parts than threads would be slower than none.
   void attention_blocked(const fp16_t* kc, const fp16_t* vc, int64_t B, int64_t pos0, float scale) {
-    const int64_t hd = hp.head_dim, E = hp.n_embd, Ekv = int64_t(hp.n_head_kv) * hd;
+    const int64_t hd = hp.head_dim, E = hp.n_embd;
     const int64_t group = hp.n_head / hp.n_head_kv, n_kv_heads = hp.n_head_kv;
     const int64_t tokens = std::max<int64_t>(1, kAttentionBlockQueries / group);  // per block
     const int64_t n_blocks = (B + tokens - 1) / tokens;
@@ -193,9 +202,9 @@ struct Session::State {
         AttentionBlock b;
         b.q = q + t0 * E + h0 * hd;
         b.q_stride = E;
-        b.k = kc + kvh * hd;
-        b.v = vc + kvh * hd;
-        b.kv_stride = Ekv;
+        b.k = kc + head_offset(kvh);
+        b.v = vc + head_offset(kvh);
+        b.kv_stride = hd;
         b.out = attn + t0 * E + h0 * hd;
         b.out_stride = E;
         b.n_tokens = std::min(tokens, B - t0);
@@ -231,11 +240,12 @@ struct Session::State {
     emit("Vcur", il, v, B, Ekv);
 
     // 3. append k, v to the cache (fp16), then causal attention over positions 0..pos
-    fp16_t* kc = k_cache.data() + (size_t(il) * n_ctx + pos0) * Ekv;
-    fp16_t* vc = v_cache.data() + (size_t(il) * n_ctx + pos0) * Ekv;
     per_token(B, [&](int64_t t) {
-      fp32_to_fp16_row(k + t * Ekv, kc + t * Ekv, Ekv);
-      fp32_to_fp16_row(v + t * Ekv, vc + t * Ekv, Ekv);
+      for (int64_t kvh = 0; kvh < int64_t(hp.n_head_kv); ++kvh) {
+        const size_t at = head_offset(kvh) + size_t(pos0 + t) * size_t(hd);
+        fp32_to_fp16_row(k + t * Ekv + kvh * hd, layer_k(il) + at, hd);
+        fp32_to_fp16_row(v + t * Ekv + kvh * hd, layer_v(il) + at, hd);
+      }
     });
     attention(il, B, pos0);
     emit("kqv_out", il, attn, B, E);
