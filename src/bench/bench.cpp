@@ -34,25 +34,27 @@ std::vector<int32_t> bench_tokens(int n, uint32_t n_vocab) {
 struct TritRunner {
   std::unique_ptr<Model> model;
   std::unique_ptr<Session> session;
-  std::vector<int32_t> prompt;
+  std::vector<int32_t> tokens;  // the prompt is the first n_prompt; tg reads past the depth
   std::vector<float> logits;
 
   Status run_pp(const BenchOptions& o, EngineRuns& out) {
     session->reset();
     auto t0 = Clock::now();
-    TRIT_TRY(session->eval(prompt, &logits));
+    TRIT_TRY(session->eval(std::span<const int32_t>(tokens.data(), size_t(o.n_prompt)), &logits));
     out.pp_tok_s.push_back(double(o.n_prompt) / seconds_since(t0));
     return {};
   }
 
+  // Without depth, one untimed eval of a token first (a warm-up, as llama-bench does); with it,
+  // the depth tokens as one untimed batch.
   Status run_tg(const BenchOptions& o, EngineRuns& out) {
     session->reset();
-    int32_t tok = prompt[0];
-    TRIT_TRY(session->eval({&tok, 1}, &logits));
+    const size_t first = size_t(std::max(o.depth, 1));
+    TRIT_TRY(session->eval(std::span<const int32_t>(tokens.data(), first), &logits));
     auto g0 = Clock::now();
     for (int i = 0; i < o.n_gen; ++i) {
       auto s0 = Clock::now();
-      tok = prompt[size_t(i + 1) % prompt.size()];
+      int32_t tok = tokens[first + size_t(i)];
       TRIT_TRY(session->eval({&tok, 1}, &logits));
       out.tg_latency_ms.push_back(seconds_since(s0) * 1e3);
     }
@@ -188,15 +190,23 @@ double peak_rss_mb() {
 
 Result<std::vector<EngineRuns>> run_bench(const BenchOptions& o) {
   if (o.n_prompt < 1 || o.n_gen < 1 || o.reps < 1) return make_error("bench: -p, -n and -r must be >= 1");
+  if (o.depth < 0) return make_error("bench: -d must be >= 0");
+  constexpr int kMaxTokens = 1 << 20;
+  if (o.n_prompt > kMaxTokens || o.n_gen > kMaxTokens || o.depth > kMaxTokens)
+    return make_error("bench: -p, -n and -d must be <= " + std::to_string(kMaxTokens));
   ModelOptions mo;
   mo.n_threads = o.threads;
-  mo.n_ctx = o.n_prompt + o.n_gen + 8;
+  mo.n_ctx = std::max(o.n_prompt, std::max(o.depth, 1) + o.n_gen) + 8;
   auto model = Model::load(o.model, mo);
   if (!model.ok()) return model.error();
   TritRunner trit;
   trit.model = std::move(*model);
   trit.session = std::make_unique<Session>(*trit.model);
-  trit.prompt = bench_tokens(o.n_prompt, trit.model->hparams().n_vocab);
+  if (const uint32_t train = trit.model->hparams().n_ctx_train; train > 0 && uint32_t(mo.n_ctx) > train)
+    TRIT_LOG_WARN("bench: %d positions exceed the model's training context (%u); the speed is still measured",
+                  mo.n_ctx, train);
+  trit.tokens = bench_tokens(std::max(o.n_prompt, std::max(o.depth, 1) + o.n_gen), trit.model->hparams().n_vocab);
+  const std::span<const int32_t> prompt(trit.tokens.data(), size_t(o.n_prompt));
 
   std::vector<EngineRuns> runs(1);
   runs[0].engine = "trit";
@@ -221,8 +231,11 @@ Result<std::vector<EngineRuns>> run_bench(const BenchOptions& o) {
     // The shim exposes whole evaluations only. pp is greedy(prompt, 0): one batch with logits for
     // the last position only, as trit's prompt eval and llama-bench do. tg is greedy(1-token
     // prompt, n + 1): n + 1 single-token evals, like trit's one warm-up eval plus n timed ones,
-    // so no per-token latencies.
-    runs[1].note = "pp: greedy(prompt, 0) (last-position logits); tg: greedy(1-token prompt, n + 1), n + 1 evals timed";
+    // so no per-token latencies. With a depth, tg is greedy(depth tokens, n + 1) minus
+    // greedy(depth tokens, 0) timed just before it: the n single-token evals past the depth.
+    runs[1].note = o.depth == 0 ? "pp: greedy(prompt, 0) (last-position logits); tg: greedy(1-token prompt, n + 1), n + 1 evals timed"
+                                : "pp: greedy(prompt, 0) (last-position logits); tg: time of greedy(depth tokens, n + 1) minus "
+                                  "greedy(depth tokens, 0), n evals";
   }
 
   // The ceiling's reads (src/bench/README.md): kPassesPerSide passes just before and just after
@@ -262,15 +275,25 @@ Result<std::vector<EngineRuns>> run_bench(const BenchOptions& o) {
     step_done();
     if (ref_model) {
       auto t0 = Clock::now();
-      auto l = ref_model->greedy(trit.prompt, 0);
+      auto l = ref_model->greedy(prompt, 0);
       if (!l.ok()) return l.error();
       runs[1].pp_tok_s.push_back(double(o.n_prompt) / seconds_since(t0));
       step_done();
       TRIT_TRY(timed_decode(runs[1], [&]() -> Status {
+        const std::span<const int32_t> context(trit.tokens.data(), size_t(std::max(o.depth, 1)));
+        double batch_sec = 0.0;
+        if (o.depth > 0) {
+          auto b0 = Clock::now();
+          auto b = ref_model->greedy(context, 0);
+          if (!b.ok()) return b.error();
+          batch_sec = seconds_since(b0);
+        }
         auto g0 = Clock::now();
-        auto g = ref_model->greedy(std::span<const int32_t>(trit.prompt.data(), 1), o.n_gen + 1);
+        auto g = ref_model->greedy(context, o.n_gen + 1);
         if (!g.ok()) return g.error();
-        runs[1].tg_tok_s.push_back(double(o.n_gen + 1) / seconds_since(g0));
+        const double sec = seconds_since(g0) - batch_sec;
+        const int evals = o.depth > 0 ? o.n_gen : o.n_gen + 1;
+        runs[1].tg_tok_s.push_back(sec > 0 ? double(evals) / sec : 0.0);
         return {};
       }));
       step_done();
@@ -291,7 +314,7 @@ nlohmann::json model_json(const std::string& path) {
 }
 
 nlohmann::json bench_json(const BenchOptions& o, const EngineRuns& r, const nlohmann::json& model, double rss_mb) {
-  nlohmann::json tg = {{"n_tokens", o.n_gen}, {"tok_s", r.tg_tok_s}, {"tok_s_median", median(r.tg_tok_s)}};
+  nlohmann::json tg = {{"n_tokens", o.n_gen}, {"depth", o.depth}, {"tok_s", r.tg_tok_s}, {"tok_s_median", median(r.tg_tok_s)}};
   if (!r.tg_latency_ms.empty()) {
     tg["latency_ms_p50"] = percentile(r.tg_latency_ms, 50);
     tg["latency_ms_p95"] = percentile(r.tg_latency_ms, 95);

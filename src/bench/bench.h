@@ -20,6 +20,9 @@ struct BenchOptions {
   std::string model;
   int n_prompt = 512;
   int n_gen = 128;
+  // Context already in the cache when tg starts (llama-bench's -d): depth tokens are evaluated as
+  // one untimed batch, then the n_gen timed evals run at positions depth .. depth + n_gen - 1.
+  int depth = 0;
   int threads = 0;  // 0: all cores
   int reps = 3;
   std::string ref;  // "", "llama" or "bitnet"

@@ -16,6 +16,9 @@ Command add_bench(CLI::App& root) {
   app->add_option("--model,-m", opts->model, "GGUF model")->required();
   app->add_option("-p", opts->n_prompt, "prompt tokens, evaluated in one batch")->capture_default_str();
   app->add_option("-n", opts->n_gen, "tokens decoded one at a time")->capture_default_str();
+  app->add_option("-d,--depth", opts->depth,
+                  "tokens already in the context when decoding starts (evaluated untimed as one batch): decode speed at a long context")
+      ->capture_default_str();
   app->add_option("-t,--threads", opts->threads, "threads (0: all cores)")->capture_default_str();
   app->add_option("-r", opts->reps, "repetitions (the median is reported)")->capture_default_str();
   app->add_option("--ref", opts->ref, "also measure a reference through the crossval shim, alternating runs")
@@ -41,8 +44,9 @@ Command add_bench(CLI::App& root) {
               return 0;
             }
             for (const auto& j : out) {
-              std::fprintf(stderr, "%-10s t=%d  pp%d %8.2f tok/s   tg%d %7.2f tok/s", j["engine"].get<std::string>().c_str(),
+              std::fprintf(stderr, "%-10s t=%d  pp%d %8.2f tok/s   tg%d%s %7.2f tok/s", j["engine"].get<std::string>().c_str(),
                            opts->threads, opts->n_prompt, j["pp"]["tok_s_median"].get<double>(), opts->n_gen,
+                           opts->depth > 0 ? ("@d" + std::to_string(opts->depth)).c_str() : "",
                            j["tg"]["tok_s_median"].get<double>());
               if (!j["tg"]["latency_ms_p50"].is_null())
                 std::fprintf(stderr, "  p50 %.1f ms p95 %.1f ms", j["tg"]["latency_ms_p50"].get<double>(),
