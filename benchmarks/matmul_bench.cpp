@@ -1,16 +1,29 @@
 // Per-variant matmul throughput on 2B4T-like shapes (2560 x 2560 ternary; F16 2560 x 4096 slice
-// of the head). Registered from the variant tables, so a new variant is benchmarked automatically;
-// variants that read the 16-row layout (kernels/repack.h) also run on it, named "<variant>_x16".
-// Counters: GB/s = weight bytes read per second (decode is bandwidth-bound: compare with the
-// machine's measured read bandwidth), GMAC/s = rows * cols * tokens per second.
+// of the head), reported against the machine's measured peaks (machine_peak.h). Registered from
+// the variant tables, so a new variant is benchmarked automatically; variants that read the
+// 16-row layout (kernels/repack.h) also run on it, named "<variant>_x16".
+//
+// Counters: GB/s = weight bytes read per second, GMAC/s = rows * cols * tokens per second, and
+// mac_frac = GMAC/s over threads x the measured per-thread peak of the instruction the variant is
+// built on (how close a cache-resident prompt kernel is to the core's arithmetic limit).
+//
+// Decode streams every weight from memory once per token, which a 2-21 MB matrix repeated in a
+// loop does not: it stays in L2/L3. The "/mem:dram" runs (one token, SIMD variants) therefore cycle
+// through copies of the matrix filling kRingBytes, so each iteration reads memory, and report
+// bw_frac = GB/s over the read bandwidth measured over the same bytes, with the same threads, just
+// before and after the run (the fastest of two passes on each side: trit bench's ceiling).
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+#include <chrono>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "dram_ring.h"
 #include "kernels/matmul_variants.h"
 #include "kernels/repack.h"
+#include "machine_peak.h"
 #include "quant/formats.h"
 #include "quant/i2_s.h"
 
@@ -28,13 +41,24 @@ constexpr Shape kShapes[] = {
     {TensorType::Q6_K, 2048, 2048},
 };
 
-// interleaved: run on the weights rewritten in kernels/repack.h's 16-row layout (what the model
-// loads for variants that read it), else on the file's row-major layout.
-void bm_matmul(benchmark::State& state, Shape s, const MatmulVariant* v, int64_t n_tokens, int threads,
-               bool interleaved) {
+enum class Residence { kCache, kDram };
+
+struct Case {
+  Shape shape;
+  const MatmulVariant* variant;
+  int64_t n_tokens;
+  int threads;
+  bool interleaved;  // kernels/repack.h's 16-row layout (what the model loads for such variants)
+  Residence residence;
+};
+
+peak::Arith arith_of(TensorType type) { return type == TensorType::F16 ? peak::Arith::kF32Fma : peak::Arith::kInt8Dot; }
+
+void bm_matmul(benchmark::State& state, Case c) {
+  const Shape s = c.shape;
   std::mt19937 rng(1);
   std::normal_distribution<float> dist(0.0f, 1.0f);
-  std::vector<float> wf(size_t(s.rows * s.cols)), x(size_t(n_tokens * s.cols));
+  std::vector<float> wf(size_t(s.rows * s.cols)), x(size_t(c.n_tokens * s.cols));
   for (auto& f : wf) f = dist(rng);
   for (auto& f : x) f = dist(rng);
   std::vector<uint8_t> bytes(size_t(*quant::quantized_tensor_bytes(s.type, s.rows, s.cols)));
@@ -47,37 +71,81 @@ void bm_matmul(benchmark::State& state, Shape s, const MatmulVariant* v, int64_t
                  .row_bytes = size_t(s.cols / traits->block_size * traits->type_size)};
   if (s.type == TensorType::I2_S) w.tensor_scale = quant::i2_s_scale(bytes.data(), s.rows * s.cols);
   std::vector<uint8_t> packed;
-  if (interleaved) {
+  if (c.interleaved) {
     packed.resize(size_t(w.row_bytes) * size_t(s.rows));
     repack_interleaved(s.type, bytes.data(), packed.data(), s.rows, s.cols);
     w.data = packed.data();
     w.interleave = kInterleaveRows;
   }
-  std::vector<float> y(size_t(n_tokens * s.rows));
-  ThreadPool pool(threads);
+  const size_t matrix_bytes = w.row_bytes * size_t(s.rows);
+  // Memory-resident: copies of the matrix (with I2_S's trailing scale) cycled through.
+  bench_ring::Copies ring;
+  if (c.residence == Residence::kDram) ring = bench_ring::fill(w.data, c.interleaved ? packed.size() : bytes.size());
+
+  std::vector<float> y(size_t(c.n_tokens * s.rows));
+  ThreadPool pool(c.threads);
+  constexpr int kPasses = 2;
+  const double read_before = ring.count == 0 ? 0.0 : peak::read_gb_s(ring.used, c.threads, kPasses);
+  size_t next = 0;
+  const auto t0 = std::chrono::steady_clock::now();
   for (auto _ : state) {
-    matmul_with(*v, w, x.data(), n_tokens, y.data(), pool);
+    if (ring.count != 0) {
+      w.data = ring.at(next);
+      next = next + 1 == ring.count ? 0 : next + 1;
+    }
+    matmul_with(*c.variant, w, x.data(), c.n_tokens, y.data(), pool);
     benchmark::DoNotOptimize(y.data());
   }
+  const double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double read_after = ring.count == 0 ? 0.0 : peak::read_gb_s(ring.used, c.threads, kPasses);
+  if (sec <= 0) return;
+
   const double it = double(state.iterations());
-  state.counters["GB/s"] = benchmark::Counter(it * double(w.row_bytes) * double(s.rows) / 1e9, benchmark::Counter::kIsRate);
-  state.counters["GMAC/s"] =
-      benchmark::Counter(it * double(s.rows * s.cols * n_tokens) / 1e9, benchmark::Counter::kIsRate);
+  const double gb_s = it * double(matrix_bytes) / sec / 1e9;
+  const double gmac_s = it * double(s.rows * s.cols * c.n_tokens) / sec / 1e9;
+  state.counters["GB/s"] = gb_s;
+  state.counters["GMAC/s"] = gmac_s;
+  if (const double mac_peak = peak::gmac_s_per_thread(c.variant->isa, arith_of(s.type)) * c.threads; mac_peak > 0)
+    state.counters["mac_frac"] = gmac_s / mac_peak;
+  if (const double read = std::max(read_before, read_after); read > 0) {
+    state.counters["read_GB/s"] = read;
+    state.counters["bw_frac"] = gb_s / read;
+  }
+}
+
+std::string case_name(const Case& c) {
+  const Shape& s = c.shape;
+  return std::string(c.variant->name) + (c.interleaved ? "_x16" : "") + "/" + std::to_string(s.rows) + "x" +
+         std::to_string(s.cols) + "/tok:" + std::to_string(c.n_tokens) + "/t:" + std::to_string(c.threads) +
+         (c.residence == Residence::kDram ? "/mem:dram" : "");
+}
+
+// The measured peaks, in the context block every output format prints.
+void add_peak_context() {
+  for (Isa isa : {Isa::kAvx2, Isa::kAvx512Vnni}) {
+    if (!isa_available(isa)) continue;
+    const std::string n(isa_name(isa));
+    benchmark::AddCustomContext("peak_int8_gmac_s_per_thread_" + n,
+                                std::to_string(peak::gmac_s_per_thread(isa, peak::Arith::kInt8Dot)));
+    benchmark::AddCustomContext("peak_f32_fma_gmac_s_per_thread_" + n,
+                                std::to_string(peak::gmac_s_per_thread(isa, peak::Arith::kF32Fma)));
+  }
 }
 
 int register_all() {
+  add_peak_context();
   for (const auto& s : kShapes)
     for (const auto& v : matmul_variants(s.type)) {
       if (!isa_available(v.isa)) continue;
       for (bool interleaved : {false, true}) {
         if (interleaved && !(v.interleaves() && can_interleave(s.type, s.rows))) continue;
         for (int64_t n_tokens : {1, 16})
-          for (int threads : {1, 2}) {
-            const std::string name = std::string(v.name) + (interleaved ? "_x16" : "") + "/" + std::to_string(s.rows) +
-                                     "x" + std::to_string(s.cols) + "/tok:" + std::to_string(n_tokens) +
-                                     "/t:" + std::to_string(threads);
-            benchmark::RegisterBenchmark(name.c_str(), bm_matmul, s, &v, n_tokens, threads, interleaved)->UseRealTime();
-          }
+          for (int threads : {1, 2})
+            for (Residence r : {Residence::kCache, Residence::kDram}) {
+              if (r == Residence::kDram && (n_tokens != 1 || v.isa == Isa::kScalar)) continue;
+              const Case c{s, &v, n_tokens, threads, interleaved, r};
+              benchmark::RegisterBenchmark(case_name(c).c_str(), bm_matmul, c)->UseRealTime();
+            }
       }
     }
   return 0;
