@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -282,15 +283,20 @@ trit_ref_status trit_ref_eval_trace(trit_ref_model* m, const int32_t* tokens, in
   });
 }
 
-trit_ref_status trit_ref_greedy(trit_ref_model* m, const int32_t* prompt, int32_t n_prompt, int32_t n_gen,
-                                int32_t* out) {
+trit_ref_status trit_ref_greedy_timed(trit_ref_model* m, const int32_t* prompt, int32_t n_prompt, int32_t n_gen,
+                                      int32_t* out, double* prompt_seconds, double* decode_seconds) {
   return guarded("trit_ref_greedy", [&]() -> trit_ref_status {
     if (n_gen < 0 || (n_gen > 0 && !out)) return fail(TRIT_REF_ERR_ARGUMENT, "trit_ref_greedy: bad n_gen or output");
     if (auto s = check_tokens(m, prompt, n_prompt, n_gen, "trit_ref_greedy"); s != TRIT_REF_OK) return s;
+    using Clock = std::chrono::steady_clock;
+    auto seconds_since = [](Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); };
     KvGuard guard(m->ctx);
     Batch batch(std::max(n_prompt, 1));
     batch.set(n_prompt, prompt, 0, /*all_outputs=*/false);
+    const auto p0 = Clock::now();
     if (auto s = decode(m, batch, "trit_ref_greedy"); s != TRIT_REF_OK) return s;
+    if (prompt_seconds) *prompt_seconds = seconds_since(p0);
+    const auto d0 = Clock::now();
     for (int32_t i = 0; i < n_gen; ++i) {
       const float* row = llama_get_logits_ith(m->ctx, -1);
       if (!row) return fail(TRIT_REF_ERR_EVAL, "trit_ref_greedy: no logits after step " + std::to_string(i));
@@ -301,8 +307,14 @@ trit_ref_status trit_ref_greedy(trit_ref_model* m, const int32_t* prompt, int32_
       batch.set(1, &next, n_prompt + i, /*all_outputs=*/true);
       if (auto s = decode(m, batch, "trit_ref_greedy"); s != TRIT_REF_OK) return s;
     }
+    if (decode_seconds) *decode_seconds = seconds_since(d0);
     return TRIT_REF_OK;
   });
+}
+
+trit_ref_status trit_ref_greedy(trit_ref_model* m, const int32_t* prompt, int32_t n_prompt, int32_t n_gen,
+                                int32_t* out) {
+  return trit_ref_greedy_timed(m, prompt, n_prompt, n_gen, out, nullptr, nullptr);
 }
 
 }  // extern "C"

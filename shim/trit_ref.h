@@ -96,6 +96,15 @@ trit_ref_status trit_ref_eval_trace(trit_ref_model* model, const int32_t* tokens
 trit_ref_status trit_ref_greedy(trit_ref_model* model, const int32_t* prompt, int32_t n_prompt,
                                 int32_t n_gen, int32_t* out);
 
+/* trit_ref_greedy, timing its two phases on a steady clock: *prompt_seconds = the prompt's batch
+ * evaluation, *decode_seconds = the n_gen - 1 single-token evaluations after it (trit bench -d:
+ * decode after a long context, without the prompt's time). Optional: a shim built before it lacks
+ * the symbol, and trit then says so instead of timing (the ABI version is unchanged, since no
+ * existing function changed). */
+trit_ref_status trit_ref_greedy_timed(trit_ref_model* model, const int32_t* prompt, int32_t n_prompt,
+                                      int32_t n_gen, int32_t* out, double* prompt_seconds,
+                                      double* decode_seconds);
+
 #ifdef __cplusplus
 }
 #endif

@@ -109,7 +109,16 @@ double Ceiling::median_read_gb_s() const { return median(read_gb_s); }
 double Ceiling::tok_s() const { return tok_s_at(median_read_gb_s()); }
 
 double Ceiling::tok_s_at(double gb_s) const {
-  return bytes_per_token == 0 ? 0.0 : gb_s * 1e9 / double(bytes_per_token);
+  const uint64_t bytes = bytes_per_token + kv_bytes_per_token;
+  return bytes == 0 ? 0.0 : gb_s * 1e9 / double(bytes);
+}
+
+uint64_t kv_cache_bytes_per_token(uint32_t n_layer, uint32_t n_head_kv, uint32_t head_dim, int first, int n_gen) {
+  if (n_gen <= 0) return 0;
+  const uint64_t per_position = 2ull * n_layer * n_head_kv * head_dim * sizeof(uint16_t);  // K and V, fp16
+  // Mean over i < n_gen of first + i + 1 positions, times 2 to stay in integers.
+  const uint64_t twice_mean = 2ull * uint64_t(first) + uint64_t(n_gen) + 1;
+  return per_position * twice_mean / 2;
 }
 
 DecodeWeights decode_weights(const gguf::File& file) {
@@ -161,6 +170,7 @@ nlohmann::json ceiling_json(const Ceiling& c, const std::vector<double>& tg_tok_
     if (ceil_i > 0) fractions.push_back(tg_tok_s[i] / ceil_i);
   }
   return {{"bytes_per_token", c.bytes_per_token},
+          {"kv_bytes_per_token", c.kv_bytes_per_token},
           {"read_gb_s", c.median_read_gb_s()},
           {"read_gb_s_runs", c.read_gb_s},
           {"threads", c.threads},
@@ -231,11 +241,11 @@ Result<std::vector<EngineRuns>> run_bench(const BenchOptions& o) {
     // The shim exposes whole evaluations only. pp is greedy(prompt, 0): one batch with logits for
     // the last position only, as trit's prompt eval and llama-bench do. tg is greedy(1-token
     // prompt, n + 1): n + 1 single-token evals, like trit's one warm-up eval plus n timed ones,
-    // so no per-token latencies. With a depth, tg is greedy(depth tokens, n + 1) minus
-    // greedy(depth tokens, 0) timed just before it: the n single-token evals past the depth.
+    // so no per-token latencies. With a depth, tg is greedy(depth tokens, n + 1) with the n
+    // single-token evals after the depth's batch timed inside the shim (trit_ref_greedy_timed).
     runs[1].note = o.depth == 0 ? "pp: greedy(prompt, 0) (last-position logits); tg: greedy(1-token prompt, n + 1), n + 1 evals timed"
-                                : "pp: greedy(prompt, 0) (last-position logits); tg: time of greedy(depth tokens, n + 1) minus "
-                                  "greedy(depth tokens, 0), n evals";
+                                : "pp: greedy(prompt, 0) (last-position logits); tg: greedy(depth tokens, n + 1), the n evals "
+                                  "after the depth's batch timed in the shim";
   }
 
   // The ceiling's reads (src/bench/README.md): kPassesPerSide passes just before and just after
@@ -246,6 +256,8 @@ Result<std::vector<EngineRuns>> run_bench(const BenchOptions& o) {
     spans = trit.model->decode_weight_spans();
     Ceiling c;
     c.bytes_per_token = decode_weights(trit.model->file()).bytes;
+    const HParams& hp = trit.model->hparams();
+    c.kv_bytes_per_token = kv_cache_bytes_per_token(hp.n_layer, hp.n_head_kv, hp.head_dim, std::max(o.depth, 1), o.n_gen);
     c.threads = o.threads > 0 ? o.threads : default_thread_count();
     for (auto& r : runs) r.ceiling = c;
   }
@@ -280,20 +292,17 @@ Result<std::vector<EngineRuns>> run_bench(const BenchOptions& o) {
       runs[1].pp_tok_s.push_back(double(o.n_prompt) / seconds_since(t0));
       step_done();
       TRIT_TRY(timed_decode(runs[1], [&]() -> Status {
-        const std::span<const int32_t> context(trit.tokens.data(), size_t(std::max(o.depth, 1)));
-        double batch_sec = 0.0;
         if (o.depth > 0) {
-          auto b0 = Clock::now();
-          auto b = ref_model->greedy(context, 0);
-          if (!b.ok()) return b.error();
-          batch_sec = seconds_since(b0);
+          const std::span<const int32_t> context(trit.tokens.data(), size_t(o.depth));
+          auto g = ref_model->greedy_timed(context, o.n_gen + 1);
+          if (!g.ok()) return g.error();
+          runs[1].tg_tok_s.push_back(g->decode_seconds > 0 ? double(o.n_gen) / g->decode_seconds : 0.0);
+          return {};
         }
         auto g0 = Clock::now();
-        auto g = ref_model->greedy(context, o.n_gen + 1);
+        auto g = ref_model->greedy(std::span<const int32_t>(trit.tokens.data(), 1), o.n_gen + 1);
         if (!g.ok()) return g.error();
-        const double sec = seconds_since(g0) - batch_sec;
-        const int evals = o.depth > 0 ? o.n_gen : o.n_gen + 1;
-        runs[1].tg_tok_s.push_back(sec > 0 ? double(evals) / sec : 0.0);
+        runs[1].tg_tok_s.push_back(double(o.n_gen + 1) / seconds_since(g0));
         return {};
       }));
       step_done();

@@ -34,6 +34,10 @@ struct BenchOptions {
 // of percent within minutes, so the bandwidth is measured next to each timed decode run.
 struct Ceiling {
   uint64_t bytes_per_token = 0;
+  // The fp16 K and V a timed decode token reads from the cache, averaged over the timed tokens
+  // (kv_cache_bytes_per_token): 0.4% of the weights for 2B4T's tg128 from an empty context, about 7%
+  // at a depth of 1024. Part of the bytes the ceiling divides by; not read by the passes.
+  uint64_t kv_bytes_per_token = 0;
   int threads = 1;
   // One per timed decode run of the engine, in order: the read bandwidth (1e9 bytes/s) of the fastest
   // of four read_once passes, two just before the run and two just after it.
@@ -42,8 +46,12 @@ struct Ceiling {
 
   double median_read_gb_s() const;
   double tok_s() const;                // the ceiling at the median bandwidth
-  double tok_s_at(double gb_s) const;  // gb_s * 1e9 / bytes_per_token
+  double tok_s_at(double gb_s) const;  // gb_s * 1e9 / (bytes_per_token + kv_bytes_per_token)
 };
+
+// The mean bytes of KV cache (fp16 K and V, every layer) read per decode token by n_gen tokens
+// evaluated after `first` positions: token i attends to first + i + 1 positions.
+uint64_t kv_cache_bytes_per_token(uint32_t n_layer, uint32_t n_head_kv, uint32_t head_dim, int first, int n_gen);
 
 // The weight bytes a single-token decode reads: every tensor of the file (all layers' matmul weights
 // and their norms and scales, output_norm, rope_freqs) and the head, except token_embd.weight when a
@@ -81,7 +89,7 @@ Result<std::vector<EngineRuns>> run_bench(const BenchOptions& opts);
 nlohmann::json bench_json(const BenchOptions& opts, const EngineRuns& runs, const nlohmann::json& model,
                           double rss_mb);
 nlohmann::json model_json(const std::string& path);  // path, arch, size, kernels chosen
-// {"bytes_per_token", "read_gb_s" (median over runs), "read_gb_s_runs", "threads", "tg_tok_s_ceiling"
+// {"bytes_per_token", "kv_bytes_per_token", "read_gb_s" (median over runs), "read_gb_s_runs", "threads", "tg_tok_s_ceiling"
 //  (at the median bandwidth), "tg_fraction_of_ceiling"} for an engine whose decode runs gave
 // tg_tok_s: the fraction is the median over runs i of tg_tok_s[i] / (the ceiling at read_gb_s[i]),
 // so each run is compared with the bandwidth measured next to it.

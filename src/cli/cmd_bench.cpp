@@ -55,9 +55,11 @@ Command add_bench(CLI::App& root) {
             }
             if (out[0].contains("ceiling")) {
               const auto& c = out[0]["ceiling"];
-              std::fprintf(stderr, "ceiling    t=%d  read %.1f GB/s (median) over %.0f MB/token -> %.1f tok/s;", opts->threads,
-                           c["read_gb_s"].get<double>(), double(c["bytes_per_token"].get<uint64_t>()) / 1e6,
-                           c["tg_tok_s_ceiling"].get<double>());
+              const double kv_mb = double(c.value("kv_bytes_per_token", uint64_t(0))) / 1e6;
+              std::fprintf(stderr, "ceiling    t=%d  read %.1f GB/s (median) over %.0f MB/token", opts->threads,
+                           c["read_gb_s"].get<double>(), double(c["bytes_per_token"].get<uint64_t>()) / 1e6 + kv_mb);
+              if (kv_mb >= 1.0) std::fprintf(stderr, " (KV cache %.0f MB)", kv_mb);
+              std::fprintf(stderr, " -> %.1f tok/s;", c["tg_tok_s_ceiling"].get<double>());
               for (const auto& j : out)
                 std::fprintf(stderr, " %s %.0f%%", j["engine"].get<std::string>().c_str(),
                              100.0 * j["ceiling"]["tg_fraction_of_ceiling"].get<double>());

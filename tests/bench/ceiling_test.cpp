@@ -199,6 +199,26 @@ TEST(CeilingJson, FractionIsEachDecodeRunOverItsOwnCeiling) {
   EXPECT_FALSE(bench::bench_json(o, trit, bench::model_json("m.gguf"), 1.0).contains("ceiling"));
 }
 
+// The KV cache a decode token reads joins the weights in the ceiling's bytes.
+TEST(CeilingKv, MeanCacheBytesOverTheTimedTokens) {
+  // 2 layers x 3 KV heads x 4 dims x (K, V) x 2 bytes = 96 bytes per position.
+  EXPECT_EQ(bench::kv_cache_bytes_per_token(2, 3, 4, 1, 1), 96u * 2);       // 1 token after 1: 2 positions
+  EXPECT_EQ(bench::kv_cache_bytes_per_token(2, 3, 4, 1, 3), 96u * 3);       // 2, 3, 4 positions: mean 3
+  EXPECT_EQ(bench::kv_cache_bytes_per_token(2, 3, 4, 100, 4), 96u * 103 - 48);  // 101..104: mean 102.5
+  EXPECT_EQ(bench::kv_cache_bytes_per_token(2, 3, 4, 100, 0), 0u);
+  // 2B4T (30 layers, 5 KV heads of 128) at tg128 from an empty context: 0.4% of 1196 MB.
+  EXPECT_EQ(bench::kv_cache_bytes_per_token(30, 5, 128, 1, 128), 76800u * 131 / 2);  // 2..129: mean 65.5
+
+  bench::Ceiling c;
+  c.bytes_per_token = 400;
+  c.kv_bytes_per_token = 100;
+  EXPECT_DOUBLE_EQ(c.tok_s_at(1e-6), 2.0);  // 1000 bytes/s over 500 bytes
+  c.read_gb_s = {1e-6};
+  const auto j = bench::ceiling_json(c, {1.0});
+  EXPECT_EQ(j["kv_bytes_per_token"].get<uint64_t>(), 100u);
+  EXPECT_DOUBLE_EQ(j["tg_fraction_of_ceiling"].get<double>(), 0.5);
+}
+
 using Ran = trit::test::ShellResult;
 Ran sh(const std::string& cmd) { return trit::test::run_shell(cmd); }
 
@@ -227,11 +247,16 @@ TEST_F(CeilingCli, JsonHasTheCeilingAndTheFraction) {
   ASSERT_TRUE(f.ok());
   const auto l = from_list(*f);
   EXPECT_EQ(c["bytes_per_token"].get<uint64_t>(), l.all - l.token_embd);
+  // -n 8 after one warm-up token: 2..9 positions of the tiny shape's cache.
+  const auto shape = *synth::parse_shape("tiny");
+  const uint64_t kv = bench::kv_cache_bytes_per_token(shape.n_layer, shape.n_head_kv, shape.n_embd / shape.n_head, 1, 8);
+  EXPECT_GT(kv, 0u);
+  EXPECT_EQ(c["kv_bytes_per_token"].get<uint64_t>(), kv);
   EXPECT_EQ(c["threads"], 2);
   // One bandwidth per decode run (-r 2), each that run's own ceiling.
   ASSERT_EQ(c["read_gb_s_runs"].size(), 2u);
   ASSERT_EQ(j["tg"]["tok_s"].size(), 2u);
-  const double bytes = double(l.all - l.token_embd);
+  const double bytes = double(l.all - l.token_embd + kv);
   std::vector<double> fractions;
   for (size_t i = 0; i < 2; ++i) {
     const double bw = c["read_gb_s_runs"][i].get<double>();

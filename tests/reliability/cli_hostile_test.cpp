@@ -140,6 +140,23 @@ TEST_F(LyingReference, GarbageLogitsFail) {
   EXPECT_EQ(r.exit_code, 1);
 }
 
+// A shim built before trit_ref_greedy_timed (the fake has no such symbol) still loads; only
+// `trit bench -d` with it needs the function, and says to rebuild the shim.
+TEST_F(LyingReference, BenchAtADepthNeedsTheTimedGreedyAndSaysSo) {
+  const std::vector<std::string> env = {"TRIT_LLAMA_CPP_DIR=" + std::string(FAKE_LANE_DIR),
+                                        "FAKE_REF_N_VOCAB=" + std::to_string(n_vocab_), "FAKE_REF_TOKENS=" + tokens_};
+  const std::vector<std::string> bench = {trit_binary(), "bench", "-m", model_, "-p", "4", "-n", "2", "-r", "1",
+                                          "-t", "1", "--no-ceiling", "--ref", "llama"};
+  const Ran plain = run(bench, env);
+  EXPECT_EQ(plain.exit_code, 0) << plain.err;
+  auto deep = bench;
+  deep.insert(deep.end(), {"-d", "8"});
+  const Ran r = run(deep, env);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("predates trit_ref_greedy_timed"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("scripts/build-shim.sh"), std::string::npos) << r.err;
+}
+
 // The reference runs in trit's process: a reference that crashes takes the run down with it. What
 // matters is that the run can never be mistaken for a pass: a signal or a non-zero exit, no JSON.
 TEST_F(LyingReference, ACrashingReferenceIsNeverAPass) {

@@ -34,6 +34,8 @@ struct ShimApi {
   trit_ref_status (*eval_trace)(trit_ref_model*, const int32_t*, int32_t, float*, size_t, trit_ref_trace_fn,
                                 void*);
   trit_ref_status (*greedy)(trit_ref_model*, const int32_t*, int32_t, int32_t, int32_t*);
+  // Optional (null in shims built before it): trit bench -d only.
+  trit_ref_status (*greedy_timed)(trit_ref_model*, const int32_t*, int32_t, int32_t, int32_t*, double*, double*);
 };
 
 // Resolves `name` into `fn`; on failure records the first missing symbol.
@@ -124,6 +126,18 @@ class ShimModel final : public RefModel {
     return out;
   }
 
+  Result<TimedGreedy> greedy_timed(std::span<const int32_t> prompt, int n) override {
+    if (!api_.greedy_timed)
+      return make_error("this reference shim predates trit_ref_greedy_timed (timing decode after a context): rebuild it "
+                        "with scripts/build-shim.sh");
+    TimedGreedy t;
+    t.tokens.resize(static_cast<size_t>(n > 0 ? n : 0));
+    trit_ref_status s = api_.greedy_timed(m_, prompt.data(), static_cast<int32_t>(prompt.size()), n, t.tokens.data(),
+                                          &t.prompt_seconds, &t.decode_seconds);
+    if (s != TRIT_REF_OK) return error("greedy", s);
+    return t;
+  }
+
  private:
   Error error(const char* what, trit_ref_status s) const {
     return make_error(std::string("reference ") + what + " failed (status " + std::to_string(static_cast<int>(s)) +
@@ -210,6 +224,8 @@ RefLoad load_reference(Lane lane, const std::string& explicit_dir) {
   resolve(handle, "trit_ref_eval", api.eval, missing);
   resolve(handle, "trit_ref_eval_trace", api.eval_trace, missing);
   resolve(handle, "trit_ref_greedy", api.greedy, missing);
+  std::string optional;  // absent from older shims, which stay usable
+  resolve(handle, "trit_ref_greedy_timed", api.greedy_timed, optional);
   const std::string rebuild = "rebuild the shim: scripts/build-shim.sh (or `trit setup-cpp --lane " +
                               std::string(lane_name(lane)) + "`)";
   if (!missing.empty()) {

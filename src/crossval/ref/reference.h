@@ -34,10 +34,20 @@ struct ReferenceInfo {
 // ne[0] fastest, data valid only during the callback.
 using RefTraceFn = std::function<void(std::string_view name, const float* data, const int64_t ne[4])>;
 
+// A greedy decode with its two phases timed inside the reference (trit bench -d).
+struct TimedGreedy {
+  std::vector<int32_t> tokens;
+  double prompt_seconds = 0.0;  // the prompt's batch evaluation
+  double decode_seconds = 0.0;  // the n - 1 single-token evaluations after it
+};
+
 class RefModel : public Engine {
  public:
   // eval_all, and also every named F32/F16 intermediate tensor in graph order (issue 9).
   virtual Result<std::vector<float>> eval_trace(std::span<const int32_t> tokens, const RefTraceFn& fn) = 0;
+  // greedy(prompt, n), timed (trit_ref_greedy_timed); an error naming the fix when the shim was
+  // built before that function existed.
+  virtual Result<TimedGreedy> greedy_timed(std::span<const int32_t> prompt, int n) = 0;
 };
 
 struct RefOpenOptions {
