@@ -8,7 +8,8 @@
 #
 # Env: TRIT (default build/trit), MODELS_DIR (synth models, default ~/.cache/trit/bench-models),
 # THREADS ("1 2"), PP/TG/REPS (prompt and generated tokens, repetitions; default 512 128 3 as in
-# the issue; the full run took 27 minutes on 2 cores with the bitnet.cpp rows, PP=128 TG=32 is quicker).
+# the issue; the full run took 27 minutes on 2 cores with the bitnet.cpp rows, PP=128 TG=32 is quicker),
+# DEPTH/DEPTH_TG (the long-context decode rows, below).
 # I2_S has no llama.cpp reference: its rows report the bandwidth ceiling only. With BITNET_CPP_DIR
 # set (a bitnet.cpp build with trit's Lane A shim, docs/lane-a.md), an I2_S model of architecture
 # `bitnet` (the name bitnet.cpp 2024-10 reads; both engines then run its graph) is measured against
@@ -52,6 +53,17 @@ for c in "${cases[@]}"; do
   "$trit" bench -m "$model" -p "$pp" -n "$tg" -t 1 -r 1 --no-ceiling --json >"$out/$name.rss.json"
 done
 
+# Decode at a long context (trit bench -d): the TQ2_0 model after DEPTH tokens (default 1024; 0
+# skips it), DEPTH_TG timed tokens (default 32), against llama.cpp timed inside its shim.
+depth="${DEPTH:-1024}" depth_tg="${DEPTH_TG:-32}"
+if [[ "$depth" != 0 ]]; then
+  for t in $threads; do
+    echo "== 2b4t-tq2_0 at depth $depth t=$t" >&2
+    "$trit" bench -m "$models/2b4t-tq2_0.gguf" -p 16 -n "$depth_tg" -d "$depth" -t "$t" -r "$reps" --ref llama --json \
+      >"$out/2b4t-tq2_0-d$depth-t$t.json"
+  done
+fi
+
 # The table: ratios first, then absolute tok/s and the decode bandwidth ceiling.
 python3 - "$out" <<'EOF'
 import json, pathlib, sys
@@ -59,7 +71,10 @@ out = pathlib.Path(sys.argv[1])
 rows = ["| model | threads | reference | pp ratio | tg ratio | trit pp tok/s | ref pp tok/s | trit tg tok/s | ref tg tok/s | tg / ceiling (trit / ref) | trit peak RSS - file MB |",
         "|---|---|---|---|---|---|---|---|---|---|---|"]
 def rss_over_file(name):
-    r = json.loads((out / f"{name}.rss.json").read_text())
+    p = out / f"{name}.rss.json"
+    if not p.exists():
+        return "-"
+    r = json.loads(p.read_text())
     return f'{r["rss_peak_mb"] - r["model"]["size_mb"]:.0f}'
 for f in sorted(p for p in out.glob("*-t*.json") if not p.name.endswith(".rss.json")):
     name = f.stem.rsplit('-t', 1)[0]
@@ -67,6 +82,17 @@ for f in sorted(p for p in out.glob("*-t*.json") if not p.name.endswith(".rss.js
     runs = runs if isinstance(runs, list) else [runs]
     me, ref = runs[0], (runs[1] if len(runs) > 1 else None)
     pp, tg = me["pp"]["tok_s_median"], me["tg"]["tok_s_median"]
+    depth = me["tg"].get("depth", 0)
+    if depth:  # a long-context decode row: its short prompt is not a prefill measurement
+        name = f"{name.rsplit('-d', 1)[0]} tg{me['tg']['n_tokens']} after {depth} tokens"
+        c = me.get("ceiling", {})
+        frac = f'{100 * c["tg_fraction_of_ceiling"]:.0f}%' if c else "-"
+        rt = runs[1]["tg"]["tok_s_median"] if len(runs) > 1 else None
+        rc = runs[1].get("ceiling", {}) if len(runs) > 1 else {}
+        frac += f' / {100 * rc["tg_fraction_of_ceiling"]:.0f}%' if rc else ""
+        rows.append(f"| {name} | {me['threads']} | {runs[1]['engine'] if rt else '-'} | - | "
+                    f"{f'{tg / rt:.2f}x' if rt else '-'} | - | - | {tg:.1f} | {f'{rt:.1f}' if rt else '-'} | {frac} | - |")
+        continue
     c = me.get("ceiling", {})
     frac = f'{100 * c["tg_fraction_of_ceiling"]:.0f}%' if c else "-"
     if ref:
