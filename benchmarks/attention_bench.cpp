@@ -14,7 +14,6 @@
 // the same bytes measured next to the run.
 #include <benchmark/benchmark.h>
 
-#include <chrono>
 #include <random>
 #include <string>
 #include <vector>
@@ -23,6 +22,7 @@
 #include "dram_ring.h"
 #include "kernels/attention.h"
 #include "machine_peak.h"
+#include "timed_run.h"
 
 namespace trit {
 namespace {
@@ -64,15 +64,14 @@ void bm_attention(benchmark::State& state, AttentionCase c) {
   b.head_dim = kHeadDim;
   b.n_kv = c.n_kv - c.n_tokens + 1;
   b.scale = 0.0884f;
-  constexpr int kPasses = 2;
-  const double read_before = c.dram ? peak::read_gb_s(ring.used, 1, kPasses) : 0.0;
-  size_t next = 0;
-  const auto t0 = std::chrono::steady_clock::now();
-  for (auto _ : state) {
-    const auto* k = reinterpret_cast<const fp16_t*>(c.dram ? ring.at(next) : bytes);
-    if (c.dram) next = next + 1 == ring.count ? 0 : next + 1;
-    b.k = k;
-    b.v = k + kv_halves;
+  // Keys seen, summed over the block's tokens.
+  int64_t keys = 0;
+  for (int64_t t = 0; t < c.n_tokens; ++t) keys += b.n_kv + t;
+  const bench_run::PerCall per_call{double(kv_bytes), double(2 * keys * kGroup * kHeadDim)};
+  const double mac_peak = peak::gmac_s_per_thread(avx512 ? Isa::kAvx512Vnni : Isa::kAvx2, peak::Arith::kF32Fma);
+  bench_run::run(state, ring, bytes, 1, per_call, mac_peak, "KV_GB/s", [&](const uint8_t* data) {
+    b.k = reinterpret_cast<const fp16_t*>(data);
+    b.v = b.k + kv_halves;
 #if defined(__x86_64__)
     if (avx512) avx512::attention_block_f16(b, scratch.data());
     else attention_block_f16_portable(b, scratch.data());
@@ -80,25 +79,7 @@ void bm_attention(benchmark::State& state, AttentionCase c) {
     attention_block_f16_portable(b, scratch.data());
 #endif
     benchmark::DoNotOptimize(out.data());
-  }
-  const double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const double read_after = c.dram ? peak::read_gb_s(ring.used, 1, kPasses) : 0.0;
-  if (sec <= 0) return;
-
-  // Keys seen, summed over the block's tokens.
-  int64_t keys = 0;
-  for (int64_t t = 0; t < c.n_tokens; ++t) keys += b.n_kv + t;
-  const double it = double(state.iterations());
-  const double gmac_s = it * double(2 * keys * kGroup * kHeadDim) / sec / 1e9;
-  const double gb_s = it * double(kv_bytes) / sec / 1e9;
-  state.counters["GMAC/s"] = gmac_s;
-  state.counters["KV_GB/s"] = gb_s;
-  if (const double peak = peak::gmac_s_per_thread(avx512 ? Isa::kAvx512Vnni : Isa::kAvx2, peak::Arith::kF32Fma); peak > 0)
-    state.counters["mac_frac"] = gmac_s / peak;
-  if (const double read = std::max(read_before, read_after); read > 0) {
-    state.counters["read_GB/s"] = read;
-    state.counters["bw_frac"] = gb_s / read;
-  }
+  });
 }
 
 int register_all() {

@@ -14,8 +14,6 @@
 // before and after the run (the fastest of two passes on each side: trit bench's ceiling).
 #include <benchmark/benchmark.h>
 
-#include <algorithm>
-#include <chrono>
 #include <random>
 #include <string>
 #include <vector>
@@ -24,6 +22,7 @@
 #include "kernels/matmul_variants.h"
 #include "kernels/repack.h"
 #include "machine_peak.h"
+#include "timed_run.h"
 #include "quant/formats.h"
 #include "quant/i2_s.h"
 
@@ -77,40 +76,19 @@ void bm_matmul(benchmark::State& state, Case c) {
     w.data = packed.data();
     w.interleave = kInterleaveRows;
   }
-  const size_t matrix_bytes = w.row_bytes * size_t(s.rows);
   // Memory-resident: copies of the matrix (with I2_S's trailing scale) cycled through.
   bench_ring::Copies ring;
   if (c.residence == Residence::kDram) ring = bench_ring::fill(w.data, c.interleaved ? packed.size() : bytes.size());
 
   std::vector<float> y(size_t(c.n_tokens * s.rows));
   ThreadPool pool(c.threads);
-  constexpr int kPasses = 2;
-  const double read_before = ring.count == 0 ? 0.0 : peak::read_gb_s(ring.used, c.threads, kPasses);
-  size_t next = 0;
-  const auto t0 = std::chrono::steady_clock::now();
-  for (auto _ : state) {
-    if (ring.count != 0) {
-      w.data = ring.at(next);
-      next = next + 1 == ring.count ? 0 : next + 1;
-    }
+  const bench_run::PerCall per_call{double(w.row_bytes) * double(s.rows), double(s.rows * s.cols * c.n_tokens)};
+  const double mac_peak = peak::gmac_s_per_thread(c.variant->isa, arith_of(s.type)) * c.threads;
+  bench_run::run(state, ring, w.data, c.threads, per_call, mac_peak, "GB/s", [&](const uint8_t* data) {
+    w.data = data;
     matmul_with(*c.variant, w, x.data(), c.n_tokens, y.data(), pool);
     benchmark::DoNotOptimize(y.data());
-  }
-  const double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const double read_after = ring.count == 0 ? 0.0 : peak::read_gb_s(ring.used, c.threads, kPasses);
-  if (sec <= 0) return;
-
-  const double it = double(state.iterations());
-  const double gb_s = it * double(matrix_bytes) / sec / 1e9;
-  const double gmac_s = it * double(s.rows * s.cols * c.n_tokens) / sec / 1e9;
-  state.counters["GB/s"] = gb_s;
-  state.counters["GMAC/s"] = gmac_s;
-  if (const double mac_peak = peak::gmac_s_per_thread(c.variant->isa, arith_of(s.type)) * c.threads; mac_peak > 0)
-    state.counters["mac_frac"] = gmac_s / mac_peak;
-  if (const double read = std::max(read_before, read_after); read > 0) {
-    state.counters["read_GB/s"] = read;
-    state.counters["bw_frac"] = gb_s / read;
-  }
+  });
 }
 
 std::string case_name(const Case& c) {
