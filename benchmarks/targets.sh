@@ -68,8 +68,17 @@ fi
 python3 - "$out" <<'EOF'
 import json, pathlib, sys
 out = pathlib.Path(sys.argv[1])
-rows = ["| model | threads | reference | pp ratio | tg ratio | trit pp tok/s | ref pp tok/s | trit tg tok/s | ref tg tok/s | tg / ceiling (trit / ref) | trit peak RSS - file MB |",
-        "|---|---|---|---|---|---|---|---|---|---|---|"]
+rows = ["| model | threads | reference | pp ratio | tg ratio | trit pp tok/s | ref pp tok/s | trit tg tok/s | ref tg tok/s | tg / ceiling (trit / ref) | trit paired | trit peak RSS - file MB |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+def fractions(me, ref):
+    """The run-level fractions of the ceiling (trit / ref), and trit's paired one (src/bench/README.md)."""
+    c = me.get("ceiling", {})
+    frac = f'{100 * c["tg_fraction_of_ceiling"]:.0f}%' if c else "-"
+    rc = ref.get("ceiling", {}) if ref else {}
+    frac += f' / {100 * rc["tg_fraction_of_ceiling"]:.0f}%' if rc else ""
+    p = c.get("paired")
+    paired = f'{100 * p["tg_fraction"]:.0f}% (p10 {100 * p["tg_fraction_p10"]:.0f}%)' if p else "-"
+    return frac, paired
 def rss_over_file(name):
     p = out / f"{name}.rss.json"
     if not p.exists():
@@ -83,25 +92,18 @@ for f in sorted(p for p in out.glob("*-t*.json") if not p.name.endswith(".rss.js
     me, ref = runs[0], (runs[1] if len(runs) > 1 else None)
     pp, tg = me["pp"]["tok_s_median"], me["tg"]["tok_s_median"]
     depth = me["tg"].get("depth", 0)
+    frac, paired = fractions(me, ref)
     if depth:  # a long-context decode row: its short prompt is not a prefill measurement
         name = f"{name.rsplit('-d', 1)[0]} tg{me['tg']['n_tokens']} after {depth} tokens"
-        c = me.get("ceiling", {})
-        frac = f'{100 * c["tg_fraction_of_ceiling"]:.0f}%' if c else "-"
-        rt = runs[1]["tg"]["tok_s_median"] if len(runs) > 1 else None
-        rc = runs[1].get("ceiling", {}) if len(runs) > 1 else {}
-        frac += f' / {100 * rc["tg_fraction_of_ceiling"]:.0f}%' if rc else ""
-        rows.append(f"| {name} | {me['threads']} | {runs[1]['engine'] if rt else '-'} | - | "
-                    f"{f'{tg / rt:.2f}x' if rt else '-'} | - | - | {tg:.1f} | {f'{rt:.1f}' if rt else '-'} | {frac} | - |")
+        rt = ref["tg"]["tok_s_median"] if ref else None
+        rows.append(f"| {name} | {me['threads']} | {ref['engine'] if ref else '-'} | - | "
+                    f"{f'{tg / rt:.2f}x' if rt else '-'} | - | - | {tg:.1f} | {f'{rt:.1f}' if rt else '-'} | {frac} | {paired} | - |")
         continue
-    c = me.get("ceiling", {})
-    frac = f'{100 * c["tg_fraction_of_ceiling"]:.0f}%' if c else "-"
     if ref:
         rp, rt = ref["pp"]["tok_s_median"], ref["tg"]["tok_s_median"]
-        rc = ref.get("ceiling", {})
-        frac += f' / {100 * rc["tg_fraction_of_ceiling"]:.0f}%' if rc else ""
-        rows.append(f"| {name} | {me['threads']} | {ref['engine']} | {pp / rp:.2f}x | {tg / rt:.2f}x | {pp:.1f} | {rp:.1f} | {tg:.1f} | {rt:.1f} | {frac} | {rss_over_file(name)} |")
+        rows.append(f"| {name} | {me['threads']} | {ref['engine']} | {pp / rp:.2f}x | {tg / rt:.2f}x | {pp:.1f} | {rp:.1f} | {tg:.1f} | {rt:.1f} | {frac} | {paired} | {rss_over_file(name)} |")
     else:
-        rows.append(f"| {name} | {me['threads']} | - | - | - | {pp:.1f} | - | {tg:.1f} | - | {frac} | {rss_over_file(name)} |")
+        rows.append(f"| {name} | {me['threads']} | - | - | - | {pp:.1f} | - | {tg:.1f} | - | {frac} | {paired} | {rss_over_file(name)} |")
 table = "\n".join(rows)
 (out / "targets.md").write_text(table + "\n")
 print(table)

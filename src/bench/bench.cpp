@@ -61,6 +61,26 @@ struct TritRunner {
     out.tg_tok_s.push_back(double(o.n_gen) / seconds_since(g0));
     return {};
   }
+
+  // Right after run_tg, in the same session: paired_tokens(n_gen) more single-token evals at the
+  // next positions, each between two read passes of `spans` (Ceiling::paired_fractions).
+  Status run_paired(const BenchOptions& o, const std::vector<std::span<const uint8_t>>& spans, Ceiling& c) {
+    const size_t first = size_t(std::max(o.depth, 1) + o.n_gen);
+    const uint64_t bytes = c.bytes_per_token + c.paired_kv_bytes_per_token;
+    double before = read_once(spans, c.threads, &c.checksum);
+    c.paired_read_gb_s.push_back(before);
+    for (int i = 0; i < paired_tokens(o.n_gen); ++i) {
+      int32_t tok = tokens[first + size_t(i)];
+      const auto s0 = Clock::now();
+      TRIT_TRY(session->eval({&tok, 1}, &logits));
+      const double sec = seconds_since(s0);
+      const double after = read_once(spans, c.threads, &c.checksum);
+      c.paired_read_gb_s.push_back(after);
+      c.paired_fractions.push_back(paired_fraction(bytes, sec, before, after));
+      before = after;
+    }
+    return {};
+  }
 };
 
 // xor of the 64-bit little-endian words of p[0, n), the last partial word zero-padded. Eight
@@ -111,6 +131,14 @@ double Ceiling::tok_s() const { return tok_s_at(median_read_gb_s()); }
 double Ceiling::tok_s_at(double gb_s) const {
   const uint64_t bytes = bytes_per_token + kv_bytes_per_token;
   return bytes == 0 ? 0.0 : gb_s * 1e9 / double(bytes);
+}
+
+int paired_tokens(int n_gen) { return std::clamp(n_gen, 0, 16); }
+
+double paired_fraction(uint64_t bytes, double seconds, double read_before_gb_s, double read_after_gb_s) {
+  const double read = 0.5 * (read_before_gb_s + read_after_gb_s);
+  if (seconds <= 0 || read_before_gb_s <= 0 || read_after_gb_s <= 0) return 0.0;
+  return double(bytes) / seconds / 1e9 / read;
 }
 
 uint64_t kv_cache_bytes_per_token(uint32_t n_layer, uint32_t n_head_kv, uint32_t head_dim, int first, int n_gen) {
@@ -169,13 +197,21 @@ nlohmann::json ceiling_json(const Ceiling& c, const std::vector<double>& tg_tok_
     const double ceil_i = c.tok_s_at(c.read_gb_s[i]);
     if (ceil_i > 0) fractions.push_back(tg_tok_s[i] / ceil_i);
   }
-  return {{"bytes_per_token", c.bytes_per_token},
+  nlohmann::json j = {{"bytes_per_token", c.bytes_per_token},
           {"kv_bytes_per_token", c.kv_bytes_per_token},
           {"read_gb_s", c.median_read_gb_s()},
           {"read_gb_s_runs", c.read_gb_s},
           {"threads", c.threads},
           {"tg_tok_s_ceiling", c.tok_s()},
           {"tg_fraction_of_ceiling", median(fractions)}};
+  if (!c.paired_fractions.empty())
+    j["paired"] = {{"tokens", c.paired_fractions.size()},
+                   {"kv_bytes_per_token", c.paired_kv_bytes_per_token},
+                   {"read_gb_s", median(c.paired_read_gb_s)},
+                   {"tg_fraction", median(c.paired_fractions)},
+                   {"tg_fraction_p10", percentile(c.paired_fractions, 10)},
+                   {"tg_fraction_p90", percentile(c.paired_fractions, 90)}};
+  return j;
 }
 
 double median(std::vector<double> v) {
@@ -206,7 +242,9 @@ Result<std::vector<EngineRuns>> run_bench(const BenchOptions& o) {
     return make_error("bench: -p, -n and -d must be <= " + std::to_string(kMaxTokens));
   ModelOptions mo;
   mo.n_threads = o.threads;
-  mo.n_ctx = std::max(o.n_prompt, std::max(o.depth, 1) + o.n_gen) + 8;
+  // Decode's positions: the warm-up token or the depth, the timed tokens, then the paired ones.
+  const int decode_positions = std::max(o.depth, 1) + o.n_gen + (o.ceiling ? paired_tokens(o.n_gen) : 0);
+  mo.n_ctx = std::max(o.n_prompt, decode_positions) + 8;
   auto model = Model::load(o.model, mo);
   if (!model.ok()) return model.error();
   TritRunner trit;
@@ -215,7 +253,7 @@ Result<std::vector<EngineRuns>> run_bench(const BenchOptions& o) {
   if (const uint32_t train = trit.model->hparams().n_ctx_train; train > 0 && uint32_t(mo.n_ctx) > train)
     TRIT_LOG_WARN("bench: %d positions exceed the model's training context (%u); the speed is still measured",
                   mo.n_ctx, train);
-  trit.tokens = bench_tokens(std::max(o.n_prompt, std::max(o.depth, 1) + o.n_gen), trit.model->hparams().n_vocab);
+  trit.tokens = bench_tokens(std::max(o.n_prompt, decode_positions), trit.model->hparams().n_vocab);
   const std::span<const int32_t> prompt(trit.tokens.data(), size_t(o.n_prompt));
 
   std::vector<EngineRuns> runs(1);
@@ -258,6 +296,8 @@ Result<std::vector<EngineRuns>> run_bench(const BenchOptions& o) {
     c.bytes_per_token = decode_weights(trit.model->file()).bytes;
     const HParams& hp = trit.model->hparams();
     c.kv_bytes_per_token = kv_cache_bytes_per_token(hp.n_layer, hp.n_head_kv, hp.head_dim, std::max(o.depth, 1), o.n_gen);
+    c.paired_kv_bytes_per_token = kv_cache_bytes_per_token(hp.n_layer, hp.n_head_kv, hp.head_dim,
+                                                           std::max(o.depth, 1) + o.n_gen, paired_tokens(o.n_gen));
     c.threads = o.threads > 0 ? o.threads : default_thread_count();
     for (auto& r : runs) r.ceiling = c;
   }
@@ -284,6 +324,7 @@ Result<std::vector<EngineRuns>> run_bench(const BenchOptions& o) {
     TRIT_TRY(trit.run_pp(o, runs[0]));
     step_done();
     TRIT_TRY(timed_decode(runs[0], [&] { return trit.run_tg(o, runs[0]); }));
+    if (runs[0].ceiling) TRIT_TRY(trit.run_paired(o, spans, *runs[0].ceiling));
     step_done();
     if (ref_model) {
       auto t0 = Clock::now();

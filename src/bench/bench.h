@@ -43,11 +43,26 @@ struct Ceiling {
   // of four read_once passes, two just before the run and two just after it.
   std::vector<double> read_gb_s;
   uint64_t checksum = 0;  // xor of the bytes read (keeps the reads from being optimised out)
+  // Token-paired fractions (trit only; README.md): after each timed decode run, paired_tokens()
+  // more single-token evals, each between two read passes, and per token its bytes/s over the mean
+  // bandwidth of those two passes (paired_fraction). A run-level fraction sets a multi-second
+  // decode run, which every burst of a neighbour's traffic slows, against the fastest of four short
+  // passes; here each token meets the machine of its own 40 ms.
+  uint64_t paired_kv_bytes_per_token = 0;  // the KV cache a paired token reads (they follow the run)
+  std::vector<double> paired_fractions;    // one per paired token, all runs
+  std::vector<double> paired_read_gb_s;    // every pass between them
 
   double median_read_gb_s() const;
   double tok_s() const;                // the ceiling at the median bandwidth
   double tok_s_at(double gb_s) const;  // gb_s * 1e9 / (bytes_per_token + kv_bytes_per_token)
 };
+
+// Paired tokens per timed decode run: 16, or n_gen when that is fewer.
+int paired_tokens(int n_gen);
+
+// One paired token's fraction: bytes / seconds against the mean of the passes before and after it
+// (1e9 bytes/s each); 0 when a pass or the time is not positive.
+double paired_fraction(uint64_t bytes, double seconds, double read_before_gb_s, double read_after_gb_s);
 
 // The mean bytes of KV cache (fp16 K and V, every layer) read per decode token by n_gen tokens
 // evaluated after `first` positions: token i attends to first + i + 1 positions.
@@ -92,7 +107,9 @@ nlohmann::json model_json(const std::string& path);  // path, arch, size, kernel
 // {"bytes_per_token", "kv_bytes_per_token", "read_gb_s" (median over runs), "read_gb_s_runs", "threads", "tg_tok_s_ceiling"
 //  (at the median bandwidth), "tg_fraction_of_ceiling"} for an engine whose decode runs gave
 // tg_tok_s: the fraction is the median over runs i of tg_tok_s[i] / (the ceiling at read_gb_s[i]),
-// so each run is compared with the bandwidth measured next to it.
+// so each run is compared with the bandwidth measured next to it. With paired tokens, also
+// "paired": {"tokens", "kv_bytes_per_token", "read_gb_s" (median pass), "tg_fraction" (median),
+// "tg_fraction_p10", "tg_fraction_p90"}.
 nlohmann::json ceiling_json(const Ceiling& c, const std::vector<double>& tg_tok_s);
 
 }  // namespace trit::bench

@@ -26,7 +26,7 @@ Command add_bench(CLI::App& root) {
   app->add_flag("--json", *json, "print trit.bench/1 JSON on stdout");
   auto no_ceiling = std::make_shared<bool>(false);
   app->add_flag("--no-ceiling", *no_ceiling,
-                "skip the memory-bandwidth ceiling (a timed read of the weight bytes with the same threads, just before and after each decode run)");
+                "skip the memory-bandwidth ceiling (timed reads of the weight bytes with the same threads just before and after each decode run, then up to 16 more trit tokens each between two reads)");
   return {app, [opts, json, no_ceiling]() -> int {
             if (opts->threads <= 0) opts->threads = default_thread_count();
             opts->ceiling = !*no_ceiling;
@@ -64,6 +64,14 @@ Command add_bench(CLI::App& root) {
                 std::fprintf(stderr, " %s %.0f%%", j["engine"].get<std::string>().c_str(),
                              100.0 * j["ceiling"]["tg_fraction_of_ceiling"].get<double>());
               std::fprintf(stderr, "\n");
+              if (c.contains("paired")) {
+                const auto& p = c["paired"];
+                std::fprintf(stderr,
+                             "paired     t=%d  %d more trit tokens, each between two read passes: %.0f%% of their mean "
+                             "(median; p10 %.0f%%, p90 %.0f%%)\n",
+                             opts->threads, p["tokens"].get<int>(), 100.0 * p["tg_fraction"].get<double>(),
+                             100.0 * p["tg_fraction_p10"].get<double>(), 100.0 * p["tg_fraction_p90"].get<double>());
+              }
             }
             std::fprintf(stderr, "peak RSS %.0f MB (whole process)\n", rss);
             if (runs->size() == 2) {

@@ -219,6 +219,36 @@ TEST(CeilingKv, MeanCacheBytesOverTheTimedTokens) {
   EXPECT_DOUBLE_EQ(j["tg_fraction_of_ceiling"].get<double>(), 0.5);
 }
 
+// Paired tokens: each token's bytes/s against the mean of the two read passes around it; the JSON
+// reports their median and spread, and only when there are some (trit's entry, with a ceiling).
+TEST(CeilingPaired, EachTokenAgainstTheMeanOfItsTwoPasses) {
+  EXPECT_EQ(bench::paired_tokens(128), 16);
+  EXPECT_EQ(bench::paired_tokens(8), 8);
+  EXPECT_EQ(bench::paired_tokens(0), 0);
+  // 1e9 bytes in 0.1 s = 10 GB/s; passes 8 and 12 -> mean 10 -> 1.0 (the max, 12, would say 0.83).
+  EXPECT_DOUBLE_EQ(bench::paired_fraction(1'000'000'000, 0.1, 8.0, 12.0), 1.0);
+  EXPECT_DOUBLE_EQ(bench::paired_fraction(1'000'000'000, 0.2, 10.0, 10.0), 0.5);
+  EXPECT_EQ(bench::paired_fraction(1'000'000'000, 0.0, 10.0, 10.0), 0.0);
+  EXPECT_EQ(bench::paired_fraction(1'000'000'000, 0.1, 0.0, 10.0), 0.0);
+
+  bench::Ceiling c;
+  c.bytes_per_token = 1000;
+  c.read_gb_s = {1.0};
+  EXPECT_FALSE(bench::ceiling_json(c, {1.0}).contains("paired"));
+  c.paired_kv_bytes_per_token = 7;
+  c.paired_fractions = {0.9, 0.5, 0.95, 0.92, 0.7};
+  c.paired_read_gb_s = {30.0, 31.0, 29.0, 33.0, 28.0, 32.0};
+  const auto j = bench::ceiling_json(c, {1.0});
+  ASSERT_TRUE(j.contains("paired")) << j.dump(2);
+  const auto& p = j["paired"];
+  EXPECT_EQ(p["tokens"].get<int>(), 5);
+  EXPECT_EQ(p["kv_bytes_per_token"].get<uint64_t>(), 7u);
+  EXPECT_DOUBLE_EQ(p["tg_fraction"].get<double>(), 0.9);
+  EXPECT_DOUBLE_EQ(p["tg_fraction_p10"].get<double>(), 0.5);
+  EXPECT_DOUBLE_EQ(p["tg_fraction_p90"].get<double>(), 0.95);
+  EXPECT_DOUBLE_EQ(p["read_gb_s"].get<double>(), 30.5);
+}
+
 using Ran = trit::test::ShellResult;
 Ran sh(const std::string& cmd) { return trit::test::run_shell(cmd); }
 
@@ -267,6 +297,17 @@ TEST_F(CeilingCli, JsonHasTheCeilingAndTheFraction) {
   EXPECT_DOUBLE_EQ(bw, 0.5 * (c["read_gb_s_runs"][0].get<double>() + c["read_gb_s_runs"][1].get<double>()));
   EXPECT_NEAR(c["tg_tok_s_ceiling"].get<double>(), bw * 1e9 / bytes, 1e-9 * c["tg_tok_s_ceiling"].get<double>());
   EXPECT_NEAR(c["tg_fraction_of_ceiling"].get<double>(), 0.5 * (fractions[0] + fractions[1]), 1e-9);
+  // Paired tokens after each run: min(-n, 16) of them per run, read passes around each (one more
+  // pass than tokens per run), the fractions positive and the cache they read past the timed tokens.
+  ASSERT_TRUE(c.contains("paired")) << c.dump(2);
+  const auto& p = c["paired"];
+  EXPECT_EQ(p["tokens"].get<int>(), 2 * 8);
+  EXPECT_EQ(p["kv_bytes_per_token"].get<uint64_t>(),
+            bench::kv_cache_bytes_per_token(shape.n_layer, shape.n_head_kv, shape.n_embd / shape.n_head, 1 + 8, 8));
+  EXPECT_GT(p["read_gb_s"].get<double>(), 0.0);
+  EXPECT_GT(p["tg_fraction_p10"].get<double>(), 0.0);
+  EXPECT_LE(p["tg_fraction_p10"].get<double>(), p["tg_fraction"].get<double>());
+  EXPECT_LE(p["tg_fraction"].get<double>(), p["tg_fraction_p90"].get<double>());
 }
 
 TEST_F(CeilingCli, TextLineAndNoCeilingFlag) {
@@ -275,6 +316,7 @@ TEST_F(CeilingCli, TextLineAndNoCeilingFlag) {
   EXPECT_THAT(text.out, HasSubstr("ceiling    t=2  read "));
   EXPECT_THAT(text.out, HasSubstr("MB/token -> "));
   EXPECT_THAT(text.out, HasSubstr(" trit "));
+  EXPECT_THAT(text.out, HasSubstr("paired     t=2  16 more trit tokens, each between two read passes: "));
 
   const Ran off = sh(bench("--no-ceiling 2>&1 >/dev/null"));
   ASSERT_EQ(off.rc, 0);
