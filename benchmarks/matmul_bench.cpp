@@ -9,7 +9,7 @@
 //
 // Decode streams every weight from memory once per token, which a 2-21 MB matrix repeated in a
 // loop does not: it stays in L2/L3. The "/mem:dram" runs (one token, SIMD variants) therefore cycle
-// through copies of the matrix filling kRingBytes, so each iteration reads memory, and report
+// through copies of the matrix filling bench_ring::kBytes (512 MiB), so each iteration reads memory, and report
 // bw_frac = GB/s over the read bandwidth measured over the same bytes, with the same threads, just
 // before and after the run (the fastest of two passes on each side: trit bench's ceiling).
 #include <benchmark/benchmark.h>

@@ -103,7 +103,7 @@ Result<std::vector<EngineRuns>> run_bench(const BenchOptions& opts);
 // One `trit.bench/1` object per engine.
 nlohmann::json bench_json(const BenchOptions& opts, const EngineRuns& runs, const nlohmann::json& model,
                           double rss_mb);
-nlohmann::json model_json(const std::string& path);  // path, arch, size, kernels chosen
+nlohmann::json model_json(const std::string& path);  // {"path", "size_mb"}
 // {"bytes_per_token", "kv_bytes_per_token", "read_gb_s" (median over runs), "read_gb_s_runs", "threads", "tg_tok_s_ceiling"
 //  (at the median bandwidth), "tg_fraction_of_ceiling"} for an engine whose decode runs gave
 // tg_tok_s: the fraction is the median over runs i of tg_tok_s[i] / (the ceiling at read_gb_s[i]),
