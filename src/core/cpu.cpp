@@ -1,5 +1,7 @@
 #include "core/cpu.h"
 
+#include <unistd.h>
+
 #include <fstream>
 #include <string>
 
@@ -81,6 +83,11 @@ std::string cpu_features_string() {
   add(f.neon, "neon");
   add(f.dotprod, "dotprod");
   return s.empty() ? "none" : s;
+}
+
+int64_t physical_memory_bytes() {
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  return pages > 0 && page > 0 ? int64_t(pages) * int64_t(page) : 0;
 }
 
 std::string cpu_model_name() {

@@ -1,6 +1,8 @@
 // CPU features, read once (CPUID on x86, the auxiliary vector on ARM Linux). kernels/dispatch chooses from these.
+// Also the machine's installed memory, which bounds what a context may allocate.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace trit {
@@ -24,5 +26,6 @@ struct CpuFeatures {
 const CpuFeatures& cpu_features();
 std::string cpu_features_string();  // "avx2 fma f16c", for logs and receipts
 std::string cpu_model_name();       // from CPUID brand string or /proc/cpuinfo; "unknown" otherwise
+int64_t physical_memory_bytes();    // installed RAM (sysconf); 0 where unknown
 
 }  // namespace trit

@@ -2,11 +2,14 @@
 #include "model/model.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <string_view>
 
 #include "model/model_impl.h"
 
+#include "core/cpu.h"
 #include "kernels/ggml_order.h"
 #include "kernels/matmul_variants.h"
 #include "kernels/thread_pool.h"
@@ -61,6 +64,23 @@ Result<std::unique_ptr<Model>> Model::load(const std::string& path, const ModelO
   auto hp = read_hparams(*file);
   if (!hp) return hp.error();
   if (opts.n_ctx < 0) return make_error("context size must be positive, got " + std::to_string(opts.n_ctx));
+  // A context whose sessions cannot fit in this machine's memory fails here, with its size, rather
+  // than as std::bad_alloc (or the OOM killer) when a Session allocates its KV cache.
+  const int sessions = std::max(1, opts.n_sessions);
+  const int threads = opts.n_threads > 0 ? opts.n_threads : default_thread_count();
+  const int64_t per_session = session_kv_cache_bytes(*hp, opts.n_ctx) + session_scratch_bytes(*hp, opts.n_ctx, threads);
+  if (const int64_t ram = physical_memory_bytes(); ram > 0 && sessions * per_session > ram) {
+    constexpr double kMiB = 1 << 20;
+    char why[320];
+    std::snprintf(why, sizeof why,
+                  "a context of %d positions needs %.0f MiB per session (KV cache %.0f MiB, scratch %.0f MiB)%s, "
+                  "more than this machine's %.0f MiB of memory: use a smaller context",
+                  effective_n_ctx(*hp, opts.n_ctx), double(per_session) / kMiB,
+                  double(session_kv_cache_bytes(*hp, opts.n_ctx)) / kMiB,
+                  double(per_session - session_kv_cache_bytes(*hp, opts.n_ctx)) / kMiB,
+                  sessions > 1 ? (" x " + std::to_string(sessions) + " sessions").c_str() : "", double(ram) / kMiB);
+    return make_error(why);
+  }
   const char* env = std::getenv("TRIT_REPACK");
   const std::string_view env_repack = env != nullptr ? env : "";
   const bool repack = opts.repack_tq1 && env_repack != "0";

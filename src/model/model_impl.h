@@ -13,6 +13,13 @@ Activation effective_activation(const HParams& hp, Compat compat);
 // The float rounding a compat profile reproduces (blocks.h RefNumerics).
 RefNumerics ref_numerics(Compat compat);
 
+// The context a Session gets for ModelOptions::n_ctx: n_ctx, or for 0 the model's training
+// context, at most 4096.
+int effective_n_ctx(const HParams& hp, int n_ctx);
+
+// Bytes of a Session's KV cache at ModelOptions::n_ctx (fp16 K and V of every layer).
+int64_t session_kv_cache_bytes(const HParams& hp, int n_ctx);
+
 // Bytes a Session of this model holds besides the KV cache: one prompt chunk's activations,
 // per-thread attention scratch, matmul's quantized activations, one row of logits (session.cpp).
 // n_ctx 0: the Session's default; n_threads: as the pool resolves it (>= 1).

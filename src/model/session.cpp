@@ -25,12 +25,21 @@ constexpr int64_t kMinParallelTokens = 4;
 
 }  // namespace
 
+int effective_n_ctx(const HParams& hp, int n_ctx) {
+  return n_ctx > 0 ? n_ctx : int(std::min<uint32_t>(hp.n_ctx_train, 4096));
+}
+
+int64_t session_kv_cache_bytes(const HParams& hp, int n_ctx) {
+  return 2 * int64_t(hp.n_layer) * effective_n_ctx(hp, n_ctx) * int64_t(hp.n_head_kv) * hp.head_dim *
+         int64_t(sizeof(fp16_t));
+}
+
 int64_t session_scratch_bytes(const HParams& hp, int n_ctx, int n_threads) {
   // Session::State's buffers (keep in step with its constructor): x, h; q k v attn and g u sharing
   // one buffer; rope; per-thread attention scores ...
   const int64_t B = kMaxBatch, E = hp.n_embd, F = hp.n_ff, hd = hp.head_dim;
   const int64_t Ekv = int64_t(hp.n_head_kv) * hd;
-  const int64_t ctx = n_ctx > 0 ? n_ctx : int64_t(std::min<uint32_t>(hp.n_ctx_train, 4096));
+  const int64_t ctx = effective_n_ctx(hp, n_ctx);
   int64_t bytes = B * (2 * E + std::max(2 * E + 2 * Ekv, 2 * F) + hd) * int64_t(sizeof(float));
   bytes += n_threads * (attention_block_scratch(ctx, hd) * int64_t(sizeof(float)) +
                         std::max(ctx, hd) * int64_t(sizeof(fp16_t)));
@@ -89,8 +98,7 @@ struct Session::State {
         activation(effective_activation(m.hparams(), m.options().compat)),
         numerics(ref_numerics(m.options().compat)),
         pool(m.options().n_threads) {
-    const int requested = m.options().n_ctx;
-    n_ctx = requested > 0 ? requested : int(std::min<uint32_t>(hp.n_ctx_train, 4096));
+    n_ctx = effective_n_ctx(hp, m.options().n_ctx);
     const size_t kv = size_t(hp.n_layer) * size_t(n_ctx) * hp.n_head_kv * hp.head_dim;
     k_cache.assign(kv, 0);
     v_cache.assign(kv, 0);

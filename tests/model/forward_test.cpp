@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <tuple>
 
+#include "core/cpu.h"
 #include "model/model.h"
 #include "model_test_util.h"
 #include "plain_forward.h"
@@ -132,6 +134,30 @@ TEST(Forward, BadTokensAndContextOverflowAreErrors) {
   EXPECT_FALSE(s.eval(std::span(eight.data(), 1), &logits).ok());
   EXPECT_TRUE(s.truncate(4).ok());
   EXPECT_TRUE(s.eval(std::span(eight.data(), 1), &logits).ok());
+}
+
+// A context that cannot fit in this machine's memory is refused at load, with the sizes, instead of
+// std::bad_alloc (or the OOM killer) when a Session allocates its KV cache.
+TEST(Forward, ContextLargerThanTheMachinesMemoryIsRefusedAtLoad) {
+  const std::string path = testing::synth_model("llama", TensorType::F16);
+  const int64_t ram = physical_memory_bytes();
+  if (ram <= 0) GTEST_SKIP() << "this machine's memory size is unknown";
+  auto small = Model::load(path, {.n_ctx = 64});
+  ASSERT_TRUE(small.ok());
+  const HParams& hp = (*small)->hparams();
+  const int64_t kv_per_position = 2 * int64_t(hp.n_layer) * hp.n_head_kv * hp.head_dim * 2;  // fp16 K and V
+  const int64_t positions = ram / kv_per_position + 1;  // the KV cache alone is larger than memory
+  if (positions > std::numeric_limits<int>::max()) GTEST_SKIP() << "the synthetic model's cache is too small";
+  auto m = Model::load(path, {.n_ctx = int(positions)});
+  ASSERT_FALSE(m.ok());
+  EXPECT_NE(m.error().message.find("positions needs"), std::string::npos) << m.error().message;
+  EXPECT_NE(m.error().message.find("use a smaller context"), std::string::npos) << m.error().message;
+  // Each trit serve slot is a Session: half the memory's worth of context fits once, not twice.
+  const int half = int(positions / 2);
+  EXPECT_TRUE(Model::load(path, {.n_ctx = half / 2}).ok());
+  auto two = Model::load(path, {.n_ctx = half + 1, .n_sessions = 2});
+  ASSERT_FALSE(two.ok());
+  EXPECT_NE(two.error().message.find("x 2 sessions"), std::string::npos) << two.error().message;
 }
 
 TEST(Forward, UntiedOutputHeadIsUsed) {
