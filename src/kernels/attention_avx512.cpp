@@ -190,38 +190,45 @@ inline __m512 max_over_rows(__m512 m) {
   return m;
 }
 
-// sums (one double per slot) += the 16 / S rows of e, one row after another.
+// Each slot's sum in double, the keys added one row after another (key order), and its inverse.
+// 16 slots need two registers of 8 doubles, 8 slots one, 4 slots one of 4.
 template <int S>
-inline void add_rows_f64(__m512 e, __m512d& sum_lo, __m512d& sum_hi, __m256d& sum4) {
-  if constexpr (S == 16) {
-    sum_lo = _mm512_add_pd(sum_lo, _mm512_cvtps_pd(_mm512_castps512_ps256(e)));
-    sum_hi = _mm512_add_pd(sum_hi, _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(e), 1))));
-  } else if constexpr (S == 8) {
-    sum_lo = _mm512_add_pd(sum_lo, _mm512_cvtps_pd(_mm512_castps512_ps256(e)));
-    sum_lo = _mm512_add_pd(sum_lo, _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(e), 1))));
-  } else {
-    sum4 = _mm256_add_pd(sum4, _mm256_cvtps_pd(_mm512_extractf32x4_ps(e, 0)));
-    sum4 = _mm256_add_pd(sum4, _mm256_cvtps_pd(_mm512_extractf32x4_ps(e, 1)));
-    sum4 = _mm256_add_pd(sum4, _mm256_cvtps_pd(_mm512_extractf32x4_ps(e, 2)));
-    sum4 = _mm256_add_pd(sum4, _mm256_cvtps_pd(_mm512_extractf32x4_ps(e, 3)));
-  }
-}
+struct SlotSums {
+  __m512d lo = _mm512_setzero_pd(), hi = _mm512_setzero_pd();  // S == 16: slots 0-7, 8-15; S == 8: lo
+  __m256d quad = _mm256_setzero_pd();                           // S == 4
 
-// float(1.0 / sum) per slot, repeated in each of the 16 / S rows.
-template <int S>
-inline __m512 inverse_rows(__m512d sum_lo, __m512d sum_hi, __m256d sum4) {
-  if constexpr (S == 16) {
-    const __m512d one = _mm512_set1_pd(1.0);
-    return _mm512_castpd_ps(
-        _mm512_insertf64x4(_mm512_castps_pd(_mm512_castps256_ps512(_mm512_cvtpd_ps(_mm512_div_pd(one, sum_lo)))),
-                           _mm256_castps_pd(_mm512_cvtpd_ps(_mm512_div_pd(one, sum_hi))), 1));
-  } else if constexpr (S == 8) {
-    const __m256 inv = _mm512_cvtpd_ps(_mm512_div_pd(_mm512_set1_pd(1.0), sum_lo));
-    return _mm512_castpd_ps(_mm512_broadcast_f64x4(_mm256_castps_pd(inv)));
-  } else {
-    return _mm512_broadcast_f32x4(_mm256_cvtpd_ps(_mm256_div_pd(_mm256_set1_pd(1.0), sum4)));
+  // += the 16 / S rows of e.
+  void add(__m512 e) {
+    const __m256 e_lo = _mm512_castps512_ps256(e);
+    const __m256 e_hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(e), 1));
+    if constexpr (S == 16) {
+      lo = _mm512_add_pd(lo, _mm512_cvtps_pd(e_lo));
+      hi = _mm512_add_pd(hi, _mm512_cvtps_pd(e_hi));
+    } else if constexpr (S == 8) {
+      lo = _mm512_add_pd(_mm512_add_pd(lo, _mm512_cvtps_pd(e_lo)), _mm512_cvtps_pd(e_hi));
+    } else {
+      quad = _mm256_add_pd(quad, _mm256_cvtps_pd(_mm512_castps512_ps128(e)));
+      quad = _mm256_add_pd(quad, _mm256_cvtps_pd(_mm512_extractf32x4_ps(e, 1)));
+      quad = _mm256_add_pd(quad, _mm256_cvtps_pd(_mm512_extractf32x4_ps(e, 2)));
+      quad = _mm256_add_pd(quad, _mm256_cvtps_pd(_mm512_extractf32x4_ps(e, 3)));
+    }
   }
-}
+
+  // float(1.0 / sum) per slot, repeated in each of the 16 / S rows.
+  __m512 inverse() const {
+    if constexpr (S == 16) {
+      const __m512d one = _mm512_set1_pd(1.0);
+      return _mm512_castpd_ps(
+          _mm512_insertf64x4(_mm512_castps_pd(_mm512_castps256_ps512(_mm512_cvtpd_ps(_mm512_div_pd(one, lo)))),
+                             _mm256_castps_pd(_mm512_cvtpd_ps(_mm512_div_pd(one, hi))), 1));
+    } else if constexpr (S == 8) {
+      const __m256 inv = _mm512_cvtpd_ps(_mm512_div_pd(_mm512_set1_pd(1.0), lo));
+      return _mm512_castpd_ps(_mm512_broadcast_f64x4(_mm256_castps_pd(inv)));
+    } else {
+      return _mm512_broadcast_f32x4(_mm256_cvtpd_ps(_mm256_div_pd(_mm256_set1_pd(1.0), quad)));
+    }
+  }
+};
 
 // In place over st[j * S + slot] (S = sl.n slots per key), j < max n_kv: scores -> fp16-rounded
 // probabilities (as float), each real slot over its own keys; everything else becomes 0. A vector
@@ -250,16 +257,15 @@ void softmax_rows(float* st, const Slots& sl) {
   m = _mm512_maskz_mov_ps(real, m);  // padding lanes: a harmless 0
 
   // e_j = exp(s_j - m), each slot's sum in double in key order (an exact 0 off its range).
-  __m512d sum_lo = _mm512_setzero_pd(), sum_hi = _mm512_setzero_pd();
-  __m256d sum4 = _mm256_setzero_pd();
+  SlotSums<S> sums;
   for (int64_t j = 0; j < n_max; j += kRows) {
     const __mmask16 lv = live(j);
     const __m512 e = _mm512_maskz_mov_ps(lv, exp_ggml(_mm512_sub_ps(_mm512_maskz_loadu_ps(lv, st + j * S), m)));
     _mm512_mask_storeu_ps(st + j * S, stored(j), e);
-    add_rows_f64<S>(e, sum_lo, sum_hi, sum4);
+    sums.add(e);
   }
   // Padding lanes (sum 0, inverse inf) are zeroed below.
-  const __m512 inv = inverse_rows<S>(sum_lo, sum_hi, sum4);
+  const __m512 inv = sums.inverse();
   for (int64_t j = 0; j < n_max; j += kRows) {
     const __m512 p = round_f16(_mm512_mul_ps(_mm512_maskz_loadu_ps(stored(j), st + j * S), inv));
     _mm512_mask_storeu_ps(st + j * S, stored(j), _mm512_maskz_mov_ps(real, p));

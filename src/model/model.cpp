@@ -68,16 +68,14 @@ Result<std::unique_ptr<Model>> Model::load(const std::string& path, const ModelO
   // than as std::bad_alloc (or the OOM killer) when a Session allocates its KV cache.
   const int sessions = std::max(1, opts.n_sessions);
   const int threads = opts.n_threads > 0 ? opts.n_threads : default_thread_count();
-  const int64_t per_session = session_kv_cache_bytes(*hp, opts.n_ctx) + session_scratch_bytes(*hp, opts.n_ctx, threads);
-  if (const int64_t ram = physical_memory_bytes(); ram > 0 && sessions * per_session > ram) {
+  const int64_t kv = session_kv_cache_bytes(*hp, opts.n_ctx), scratch = session_scratch_bytes(*hp, opts.n_ctx, threads);
+  if (const int64_t ram = physical_memory_bytes(); ram > 0 && sessions * (kv + scratch) > ram) {
     constexpr double kMiB = 1 << 20;
     char why[320];
     std::snprintf(why, sizeof why,
                   "a context of %d positions needs %.0f MiB per session (KV cache %.0f MiB, scratch %.0f MiB)%s, "
                   "more than this machine's %.0f MiB of memory: use a smaller context",
-                  effective_n_ctx(*hp, opts.n_ctx), double(per_session) / kMiB,
-                  double(session_kv_cache_bytes(*hp, opts.n_ctx)) / kMiB,
-                  double(per_session - session_kv_cache_bytes(*hp, opts.n_ctx)) / kMiB,
+                  effective_n_ctx(*hp, opts.n_ctx), double(kv + scratch) / kMiB, double(kv) / kMiB, double(scratch) / kMiB,
                   sessions > 1 ? (" x " + std::to_string(sessions) + " sessions").c_str() : "", double(ram) / kMiB);
     return make_error(why);
   }

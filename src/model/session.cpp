@@ -29,9 +29,17 @@ int effective_n_ctx(const HParams& hp, int n_ctx) {
   return n_ctx > 0 ? n_ctx : int(std::min<uint32_t>(hp.n_ctx_train, 4096));
 }
 
+namespace {
+
+// Values in each of a Session's two caches (K, V): [n_layer][n_head_kv][n_ctx][head_dim].
+int64_t kv_cache_values(const HParams& hp, int n_ctx) {
+  return int64_t(hp.n_layer) * effective_n_ctx(hp, n_ctx) * int64_t(hp.n_head_kv) * hp.head_dim;
+}
+
+}  // namespace
+
 int64_t session_kv_cache_bytes(const HParams& hp, int n_ctx) {
-  return 2 * int64_t(hp.n_layer) * effective_n_ctx(hp, n_ctx) * int64_t(hp.n_head_kv) * hp.head_dim *
-         int64_t(sizeof(fp16_t));
+  return 2 * kv_cache_values(hp, n_ctx) * int64_t(sizeof(fp16_t));
 }
 
 int64_t session_scratch_bytes(const HParams& hp, int n_ctx, int n_threads) {
@@ -99,7 +107,7 @@ struct Session::State {
         numerics(ref_numerics(m.options().compat)),
         pool(m.options().n_threads) {
     n_ctx = effective_n_ctx(hp, m.options().n_ctx);
-    const size_t kv = size_t(hp.n_layer) * size_t(n_ctx) * hp.n_head_kv * hp.head_dim;
+    const auto kv = size_t(kv_cache_values(hp, n_ctx));
     k_cache.assign(kv, 0);
     v_cache.assign(kv, 0);
     const size_t B = kMaxBatch, E = hp.n_embd, Ekv = size_t(hp.n_head_kv) * hp.head_dim;
