@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/assert.h"
+#include "kernels/repack.h"
 #include "quant/formats.h"
 #include "quant/i2_s.h"
 #include "quant/q8_0.h"
@@ -47,7 +48,15 @@ void matmul_ref(const WeightMatrix& w, const float* x, int64_t n_tokens, float* 
 }
 
 void dequantize_weight_row(const WeightMatrix& w, int64_t row, float* out) {
-  TRIT_ASSERT(w.interleave == 0);  // embeddings keep the file's layout
+  if (w.interleave != 0) {
+    // Only F16 embeddings are rewritten in 16-row groups (a tied head, model/weights.cpp).
+    TRIT_ASSERT(w.type == TensorType::F16 && w.interleave == kInterleaveRows);
+    thread_local std::vector<uint16_t> values;
+    values.resize(size_t(w.cols));
+    f16_x16_row(w.data, w.rows, w.cols, row, values.data());
+    quant::format_traits(w.type)->dequantize_row(reinterpret_cast<const uint8_t*>(values.data()), out, w.cols);
+    return;
+  }
   if (w.type == TensorType::I2_S) {
     quant::dequantize_row_i2_s(w.data + row * w.row_bytes, w.tensor_scale, out, w.cols);
     return;

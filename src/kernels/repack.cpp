@@ -124,17 +124,19 @@ void interleave_i2_s(const uint8_t* src, uint8_t* dst, int64_t rows, int64_t col
   }
 }
 
-// F16: per group, column c's 16 values (row j at 2j) as 32 contiguous bytes.
+// F16: column blocks, then groups, then columns of 16 rows (repack.h).
 void interleave_f16(const uint8_t* src, uint8_t* dst, int64_t rows, int64_t cols) {
   const int64_t row_bytes = 2 * cols;
-  for (int64_t g = 0; g < rows / kInterleaveRows; ++g) {
-    uint8_t* out = dst + g * kInterleaveRows * row_bytes;
-    for (int64_t c = 0; c < cols; ++c)
-      for (int j = 0; j < kInterleaveRows; ++j) {
-        std::memcpy(out, src + (g * kInterleaveRows + j) * row_bytes + 2 * c, 2);
-        out += 2;
-      }
-  }
+  for (int64_t k = 0; k * kF16ColumnBlock < cols; ++k)
+    for (int64_t g = 0; g < rows / kInterleaveRows; ++g) {
+      const F16Block blk = f16_x16_block(rows, cols, k, g);
+      uint8_t* out = dst + blk.offset;
+      for (int64_t c = k * kF16ColumnBlock; c < k * kF16ColumnBlock + blk.width; ++c)
+        for (int j = 0; j < kInterleaveRows; ++j) {
+          std::memcpy(out, src + (g * kInterleaveRows + j) * row_bytes + 2 * c, 2);
+          out += 2;
+        }
+    }
 }
 
 }  // namespace
@@ -161,6 +163,16 @@ void repack_interleaved(TensorType type, const uint8_t* src, uint8_t* dst, int64
   TRIT_ASSERT(can_interleave(type, rows) && cols % 32 == 0);
   if (type == TensorType::Q4_0) interleave<quant::Q4_0Block, 4>(src, dst, rows, cols);
   else interleave<quant::Q8_0Block, 8>(src, dst, rows, cols);
+}
+
+void f16_x16_row(const uint8_t* data, int64_t rows, int64_t cols, int64_t row, uint16_t* out) {
+  TRIT_ASSERT(can_interleave(TensorType::F16, rows) && row >= 0 && row < rows);
+  const int64_t g = row / kInterleaveRows, j = row % kInterleaveRows;
+  for (int64_t k = 0; k * kF16ColumnBlock < cols; ++k) {
+    const F16Block blk = f16_x16_block(rows, cols, k, g);
+    for (int64_t c = 0; c < blk.width; ++c)
+      std::memcpy(out + k * kF16ColumnBlock + c, data + blk.offset + (c * kInterleaveRows + j) * 2, 2);
+  }
 }
 
 int64_t tq2_0_bytes(int64_t n_blocks) { return n_blocks * int64_t(sizeof(quant::TQ2_0Block)); }

@@ -28,7 +28,13 @@
 //         t_0..t_3 as bit pairs and two compares give t_4;
 //   I2_S (128 columns per block, one scale per tensor): chunk m = 0..7 holds bytes 4m..4m+3 of
 //         each row's 32-byte block, 512 bytes per group and block;
-//   F16: column c of the 16 rows as 32 contiguous bytes (row j at bytes 2j, 2j + 1).
+//   F16: in blocks of kF16ColumnBlock columns (the last one may be narrower), all groups of the
+//         block in order, and in each group column c of the 16 rows as 32 contiguous bytes (row j
+//         at bytes 2j, 2j + 1). Decode walks the blocks in order, so it streams the matrix once
+//         front to back while each block's activations (2 KiB) stay in L1; groups whose columns
+//         ran end to end (80 KiB a group for 2560 columns) pushed the activations out of L1 between
+//         groups, and a streaming kernel re-reading them from L2 lost 10-15% of the read speed
+//         (matmul_f16_x16_vnni.cpp).
 #pragma once
 
 #include <cstdint>
@@ -40,6 +46,20 @@ namespace trit {
 // Rows per interleaved group.
 inline constexpr int kInterleaveRows = 16;
 
+// Columns per block of the F16 16-row layout (above).
+inline constexpr int64_t kF16ColumnBlock = 512;
+
+// Where the F16 16-row layout of a matrix with `rows` rows puts column block `k` of group `g`:
+// its byte offset, and its width in columns.
+struct F16Block {
+  int64_t offset;
+  int64_t width;
+};
+inline F16Block f16_x16_block(int64_t rows, int64_t cols, int64_t k, int64_t g) {
+  const int64_t first = k * kF16ColumnBlock, width = cols - first < kF16ColumnBlock ? cols - first : kF16ColumnBlock;
+  return {(first * rows + g * kInterleaveRows * width) * 2, width};
+}
+
 // The TQ1_0 16-row layout: 13 chunks per group and block, 5 planes of 4 elements per chunk, 64 planes.
 inline constexpr int kTq1Chunks = 13, kTq1PlanesPerChunk = 5, kTq1Planes = 64;
 
@@ -48,6 +68,10 @@ bool can_interleave(TensorType type, int64_t rows);
 
 // dst (rows * row_bytes bytes) = the row-major matrix at src in the 16-row layout.
 void repack_interleaved(TensorType type, const uint8_t* src, uint8_t* dst, int64_t rows, int64_t cols);
+
+// Row `row` of an F16 matrix stored in the 16-row layout, as the file's row-major F16 values
+// (the token embedding lookup of a tied head).
+void f16_x16_row(const uint8_t* data, int64_t rows, int64_t cols, int64_t row, uint16_t* out);
 
 // Bytes of TQ2_0 for `n_blocks` blocks of 256 weights.
 int64_t tq2_0_bytes(int64_t n_blocks);

@@ -280,11 +280,16 @@ Result<ModelWeights> bind_weights(const gguf::File& file, const HParams& hp, boo
     else if (interleaved_kernel(m->type, *m)) plan.push_back({m, How::kInterleave, m->row_bytes * size_t(m->rows)});
   };
   // The head is decode's largest stream (657 of 1098 MB per token for 2B4T TQ1_0). Tied embeddings
-  // keep the file's layout (above) but are copied into the mapping too, for its huge pages (same
-  // resident bytes: the file's pages are released). 2B4T TQ2_0 decode, alternating runs: 1 thread
-  // 19.2-20.2 -> 20.3-21.4 tok/s; 2 threads 22.8-25.8 -> 27.2-27.7 in the steadier of two rounds.
-  if (hp.tied_embeddings) plan.push_back({&w.token_embd, How::kCopy, w.token_embd.row_bytes * size_t(w.token_embd.rows)});
-  else plan_matrix(&w.output);
+  // are copied into the mapping too, for its huge pages (same resident bytes: the file's pages are
+  // released). 2B4T TQ2_0 decode, alternating runs: 1 thread 19.2-20.2 -> 20.3-21.4 tok/s; 2
+  // threads 22.8-25.8 -> 27.2-27.7 in the steadier of two rounds. An F16 one goes into 16-row
+  // groups where the kernel reads those (the embedding lookup reads its rows back,
+  // dequantize_weight_row); other types keep the file's layout.
+  const bool tied_f16_x16 = hp.tied_embeddings && w.token_embd.type == TensorType::F16 &&
+                            interleaved_kernel(TensorType::F16, w.token_embd);
+  if (hp.tied_embeddings && !tied_f16_x16)
+    plan.push_back({&w.token_embd, How::kCopy, w.token_embd.row_bytes * size_t(w.token_embd.rows)});
+  else plan_matrix(hp.tied_embeddings ? &w.token_embd : &w.output);
   for (LayerWeights& L : w.layers)
     for (WeightMatrix* m : {&L.wq, &L.wk, &L.wv, &L.wo, &L.ffn_gate, &L.ffn_up, &L.ffn_down}) plan_matrix(m);
   auto slot = [](size_t bytes) { return (bytes + 63) / 64 * 64; };  // 64-byte aligned starts

@@ -4,6 +4,7 @@
 
 #include <bit>
 #include <cmath>
+#include <cstring>
 #include <string>
 
 #include "kernel_test_util.h"
@@ -39,7 +40,7 @@ struct Case {
 
 constexpr Case kCases[] = {
     {TensorType::TQ2_0, 768}, {TensorType::TQ1_0, 768}, {TensorType::I2_S, 384}, {TensorType::Q8_0, 352},
-    {TensorType::Q4_0, 352},  {TensorType::F16, 200},   {TensorType::Q6_K, 512},
+    {TensorType::Q4_0, 352},  {TensorType::F16, 1100},  {TensorType::Q6_K, 512},
 };
 
 float tolerance_for(TensorType type, const WeightMatrix& w, const float* x, int64_t row, Isa isa = Isa::kAvx2) {
@@ -252,6 +253,23 @@ TEST(Repack, InterleaveOnlyWholeGroupsOfSupportedTypes) {
   EXPECT_TRUE(can_interleave(TensorType::F16, 32));
   EXPECT_FALSE(can_interleave(TensorType::F32, 32));
   EXPECT_FALSE(can_interleave(TensorType::Q6_K, 32));
+}
+
+// The F16 16-row layout comes in column blocks (repack.h), the last one narrower here (1100 =
+// 2 x 512 + 76); f16_x16_row reads every row back as the file stored it.
+TEST(Repack, F16RowsReadBackFromTheColumnBlocks) {
+  for (int64_t cols : {int64_t(1100), int64_t(512), int64_t(7)}) {
+    const int64_t rows = 48;
+    const auto w = test::random_weights(TensorType::F16, rows, cols, 9);
+    std::vector<uint8_t> packed(w.bytes.size());
+    repack_interleaved(TensorType::F16, w.bytes.data(), packed.data(), rows, cols);
+    EXPECT_NE(packed, w.bytes);
+    std::vector<uint16_t> row(static_cast<size_t>(cols));
+    for (int64_t r = 0; r < rows; ++r) {
+      f16_x16_row(packed.data(), rows, cols, r, row.data());
+      ASSERT_EQ(std::memcmp(row.data(), w.bytes.data() + r * cols * 2, size_t(cols) * 2), 0) << "cols " << cols << " row " << r;
+    }
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(AllTypes, MatmulVariants, ::testing::ValuesIn(kCases),
