@@ -43,9 +43,9 @@ void interleave_block(const Block* const* rows, int64_t b, uint8_t* out) {
 }
 
 template <class Block, int kChunks>
-void interleave(const uint8_t* src, uint8_t* dst, int64_t rows, int64_t cols) {
+void interleave(const uint8_t* src, uint8_t* dst, int64_t rows, int64_t cols, int64_t g0, int64_t g1) {
   const int64_t nb = cols / 32, row_bytes = nb * int64_t(sizeof(Block));
-  for (int64_t g = 0; g < rows / kInterleaveRows; ++g) {
+  for (int64_t g = g0; g < g1; ++g) {
     const Block* r[kInterleaveRows];
     for (int j = 0; j < kInterleaveRows; ++j)
       r[j] = reinterpret_cast<const Block*>(src + (g * kInterleaveRows + j) * row_bytes);
@@ -56,10 +56,10 @@ void interleave(const uint8_t* src, uint8_t* dst, int64_t rows, int64_t cols) {
 
 // TQ2_0: per group and 256-column block, the 16 scales, then for lane L = 0..7 and half h = 0, 1
 // the 16 rows' qs[32h + 4L .. 32h + 4L + 3].
-void interleave_tq2_0(const uint8_t* src, uint8_t* dst, int64_t rows, int64_t cols) {
+void interleave_tq2_0(const uint8_t* src, uint8_t* dst, int64_t rows, int64_t cols, int64_t g0, int64_t g1) {
   using quant::TQ2_0Block;
   const int64_t nb = cols / quant::kQK_K, row_bytes = nb * int64_t(sizeof(TQ2_0Block));
-  for (int64_t g = 0; g < rows / kInterleaveRows; ++g) {
+  for (int64_t g = g0; g < g1; ++g) {
     const TQ2_0Block* r[kInterleaveRows];
     for (int j = 0; j < kInterleaveRows; ++j)
       r[j] = reinterpret_cast<const TQ2_0Block*>(src + (g * kInterleaveRows + j) * row_bytes);
@@ -81,11 +81,11 @@ void interleave_tq2_0(const uint8_t* src, uint8_t* dst, int64_t rows, int64_t co
 // TQ1_0: per group and 256-column block, the 16 scales, then 13 chunks; chunk s, row j, byte i
 // holds the codes (value + 1) t_n of planes p = 5s + n (elements 4p + i; t_n = 0 past plane 63) as
 // t_0 + 3 t_1 + 9 t_2 + 27 t_3 + 81 t_4.
-void interleave_tq1_0(const uint8_t* src, uint8_t* dst, int64_t rows, int64_t cols) {
+void interleave_tq1_0(const uint8_t* src, uint8_t* dst, int64_t rows, int64_t cols, int64_t g0, int64_t g1) {
   using quant::TQ1_0Block;
   const int64_t nb = cols / quant::kQK_K, row_bytes = nb * int64_t(sizeof(TQ1_0Block));
   int8_t codes[kInterleaveRows][quant::kQK_K];
-  for (int64_t g = 0; g < rows / kInterleaveRows; ++g) {
+  for (int64_t g = g0; g < g1; ++g) {
     uint8_t* out = dst + g * kInterleaveRows * row_bytes;
     for (int64_t b = 0; b < nb; ++b) {
       for (int j = 0; j < kInterleaveRows; ++j) {
@@ -111,9 +111,9 @@ void interleave_tq1_0(const uint8_t* src, uint8_t* dst, int64_t rows, int64_t co
 
 // I2_S: per group and 128-column block, chunk m = 0..7 holds bytes 4m..4m+3 of each row's block
 // (no scales: I2_S has one per tensor).
-void interleave_i2_s(const uint8_t* src, uint8_t* dst, int64_t rows, int64_t cols) {
+void interleave_i2_s(const uint8_t* src, uint8_t* dst, int64_t rows, int64_t cols, int64_t g0, int64_t g1) {
   const int64_t nb = cols / quant::kQK_I2_S, row_bytes = nb * quant::kI2sBlockBytes;
-  for (int64_t g = 0; g < rows / kInterleaveRows; ++g) {
+  for (int64_t g = g0; g < g1; ++g) {
     uint8_t* out = dst + g * kInterleaveRows * row_bytes;
     for (int64_t b = 0; b < nb; ++b)
       for (int m = 0; m < 8; ++m)
@@ -124,11 +124,12 @@ void interleave_i2_s(const uint8_t* src, uint8_t* dst, int64_t rows, int64_t col
   }
 }
 
-// F16: column blocks, then groups, then columns of 16 rows (repack.h).
-void interleave_f16(const uint8_t* src, uint8_t* dst, int64_t rows, int64_t cols) {
+// F16: column blocks, then groups, then columns of 16 rows (repack.h); one group at a time, so
+// the caller can release the source rows it has read.
+void interleave_f16(const uint8_t* src, uint8_t* dst, int64_t rows, int64_t cols, int64_t g0, int64_t g1) {
   const int64_t row_bytes = 2 * cols;
-  for (int64_t k = 0; k * kF16ColumnBlock < cols; ++k)
-    for (int64_t g = 0; g < rows / kInterleaveRows; ++g) {
+  for (int64_t g = g0; g < g1; ++g)
+    for (int64_t k = 0; k * kF16ColumnBlock < cols; ++k) {
       const F16Block blk = f16_x16_block(rows, cols, k, g);
       uint8_t* out = dst + blk.offset;
       for (int64_t c = k * kF16ColumnBlock; c < k * kF16ColumnBlock + blk.width; ++c)
@@ -148,21 +149,27 @@ bool can_interleave(TensorType type, int64_t rows) {
 }
 
 void repack_interleaved(TensorType type, const uint8_t* src, uint8_t* dst, int64_t rows, int64_t cols) {
+  repack_interleaved_groups(type, src, dst, rows, cols, 0, rows / kInterleaveRows);
+}
+
+void repack_interleaved_groups(TensorType type, const uint8_t* src, uint8_t* dst, int64_t rows, int64_t cols,
+                               int64_t g0, int64_t g1) {
+  TRIT_ASSERT(0 <= g0 && g0 <= g1 && g1 <= rows / kInterleaveRows);
   if (type == TensorType::F16) {
     TRIT_ASSERT(can_interleave(type, rows));
-    return interleave_f16(src, dst, rows, cols);
+    return interleave_f16(src, dst, rows, cols, g0, g1);
   }
   if (type == TensorType::I2_S) {
     TRIT_ASSERT(can_interleave(type, rows) && cols % quant::kQK_I2_S == 0);
-    return interleave_i2_s(src, dst, rows, cols);
+    return interleave_i2_s(src, dst, rows, cols, g0, g1);
   }
   if (type == TensorType::TQ2_0 || type == TensorType::TQ1_0) {
     TRIT_ASSERT(can_interleave(type, rows) && cols % quant::kQK_K == 0);
-    return type == TensorType::TQ2_0 ? interleave_tq2_0(src, dst, rows, cols) : interleave_tq1_0(src, dst, rows, cols);
+    return type == TensorType::TQ2_0 ? interleave_tq2_0(src, dst, rows, cols, g0, g1) : interleave_tq1_0(src, dst, rows, cols, g0, g1);
   }
   TRIT_ASSERT(can_interleave(type, rows) && cols % 32 == 0);
-  if (type == TensorType::Q4_0) interleave<quant::Q4_0Block, 4>(src, dst, rows, cols);
-  else interleave<quant::Q8_0Block, 8>(src, dst, rows, cols);
+  if (type == TensorType::Q4_0) interleave<quant::Q4_0Block, 4>(src, dst, rows, cols, g0, g1);
+  else interleave<quant::Q8_0Block, 8>(src, dst, rows, cols, g0, g1);
 }
 
 void f16_x16_row(const uint8_t* data, int64_t rows, int64_t cols, int64_t row, uint16_t* out) {

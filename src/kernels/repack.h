@@ -69,6 +69,12 @@ bool can_interleave(TensorType type, int64_t rows);
 // dst (rows * row_bytes bytes) = the row-major matrix at src in the 16-row layout.
 void repack_interleaved(TensorType type, const uint8_t* src, uint8_t* dst, int64_t rows, int64_t cols);
 
+// The same for groups [g0, g1) only (rows 16 g0 .. 16 g1 of src): each group's bytes go where
+// repack_interleaved puts them, so calls over consecutive ranges build the whole layout while the
+// caller releases the source rows already read (model/weights.cpp, a large head).
+void repack_interleaved_groups(TensorType type, const uint8_t* src, uint8_t* dst, int64_t rows, int64_t cols,
+                               int64_t g0, int64_t g1);
+
 // Row `row` of an F16 matrix stored in the 16-row layout, as the file's row-major F16 values
 // (the token embedding lookup of a tied head).
 void f16_x16_row(const uint8_t* data, int64_t rows, int64_t cols, int64_t row, uint16_t* out);

@@ -147,23 +147,30 @@ void repack_tq1(WeightMatrix& m, uint8_t* dst, std::vector<uint8_t>& scratch) {
   m.interleave = interleave ? kInterleaveRows : 0;
 }
 
-// m into kernels/repack.h's 16-row groups at dst (the same bytes, so memory does not grow); the
-// file's pages are released as for TQ1_0.
+// The file's pages a rewrite has read are released every kReleaseBytes of source, so a large head
+// is never resident twice.
+constexpr size_t kReleaseBytes = size_t(32) << 20;
+
+// m into kernels/repack.h's 16-row groups at dst (the same bytes, so memory does not grow), a
+// slice of groups at a time, releasing the file's pages as it goes.
 void interleave_rows(WeightMatrix& m, uint8_t* dst) {
-  const size_t bytes = m.row_bytes * size_t(m.rows);
-  repack_interleaved(m.type, m.data, dst, m.rows, m.cols);
-  release_pages(m.data, bytes);
+  const int64_t n_groups = m.rows / kInterleaveRows;
+  const size_t group_bytes = m.row_bytes * kInterleaveRows;
+  const int64_t per_slice = std::max<int64_t>(1, int64_t(kReleaseBytes / group_bytes));
+  for (int64_t g = 0; g < n_groups; g += per_slice) {
+    const int64_t g_end = std::min(n_groups, g + per_slice);
+    repack_interleaved_groups(m.type, m.data, dst, m.rows, m.cols, g, g_end);
+    release_pages(m.data + size_t(g) * group_bytes, size_t(g_end - g) * group_bytes);
+  }
   m.data = dst;
   m.interleave = kInterleaveRows;
 }
 
-// m copied unchanged to dst, releasing the file's pages as it goes (32 MiB at a time), so a large
-// head is never resident twice.
+// m copied unchanged to dst, releasing the file's pages as it goes.
 void copy_rows(WeightMatrix& m, uint8_t* dst) {
-  constexpr size_t kChunk = size_t(32) << 20;
   const size_t bytes = m.row_bytes * size_t(m.rows);
-  for (size_t off = 0; off < bytes; off += kChunk) {
-    const size_t n = std::min(kChunk, bytes - off);
+  for (size_t off = 0; off < bytes; off += kReleaseBytes) {
+    const size_t n = std::min(kReleaseBytes, bytes - off);
     std::memcpy(dst + off, m.data + off, n);
     release_pages(m.data + off, n);
   }

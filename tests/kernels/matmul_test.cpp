@@ -272,6 +272,22 @@ TEST(Repack, F16RowsReadBackFromTheColumnBlocks) {
   }
 }
 
+// Load rewrites a large matrix a slice of groups at a time (model/weights.cpp): slices must
+// build the same bytes as one call.
+TEST(Repack, SlicesOfGroupsBuildTheWholeLayout) {
+  for (const auto& [type, cols] : {std::pair{TensorType::F16, int64_t(1100)}, std::pair{TensorType::TQ2_0, int64_t(512)},
+                                   std::pair{TensorType::TQ1_0, int64_t(512)}, std::pair{TensorType::I2_S, int64_t(256)},
+                                   std::pair{TensorType::Q8_0, int64_t(96)}, std::pair{TensorType::Q4_0, int64_t(96)}}) {
+    const int64_t rows = 80;  // 5 groups
+    const auto w = test::random_weights(type, rows, cols, 11);
+    std::vector<uint8_t> whole(w.bytes.size(), 0xAB), sliced(w.bytes.size(), 0xAB);
+    repack_interleaved(type, w.bytes.data(), whole.data(), rows, cols);
+    for (auto [g0, g1] : {std::pair{0, 2}, std::pair{2, 3}, std::pair{3, 3}, std::pair{3, 5}})
+      repack_interleaved_groups(type, w.bytes.data(), sliced.data(), rows, cols, g0, g1);
+    EXPECT_EQ(sliced, whole) << tensor_type_name(type);
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(AllTypes, MatmulVariants, ::testing::ValuesIn(kCases),
                          [](const auto& p) { return std::string(tensor_type_name(p.param.type)); });
 
