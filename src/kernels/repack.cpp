@@ -43,7 +43,7 @@ void interleave_block(const Block* const* rows, int64_t b, uint8_t* out) {
 }
 
 template <class Block, int kChunks>
-void interleave(const uint8_t* src, uint8_t* dst, int64_t rows, int64_t cols, int64_t g0, int64_t g1) {
+void interleave(const uint8_t* src, uint8_t* dst, int64_t cols, int64_t g0, int64_t g1) {
   const int64_t nb = cols / 32, row_bytes = nb * int64_t(sizeof(Block));
   for (int64_t g = g0; g < g1; ++g) {
     const Block* r[kInterleaveRows];
@@ -56,7 +56,7 @@ void interleave(const uint8_t* src, uint8_t* dst, int64_t rows, int64_t cols, in
 
 // TQ2_0: per group and 256-column block, the 16 scales, then for lane L = 0..7 and half h = 0, 1
 // the 16 rows' qs[32h + 4L .. 32h + 4L + 3].
-void interleave_tq2_0(const uint8_t* src, uint8_t* dst, int64_t rows, int64_t cols, int64_t g0, int64_t g1) {
+void interleave_tq2_0(const uint8_t* src, uint8_t* dst, int64_t cols, int64_t g0, int64_t g1) {
   using quant::TQ2_0Block;
   const int64_t nb = cols / quant::kQK_K, row_bytes = nb * int64_t(sizeof(TQ2_0Block));
   for (int64_t g = g0; g < g1; ++g) {
@@ -81,7 +81,7 @@ void interleave_tq2_0(const uint8_t* src, uint8_t* dst, int64_t rows, int64_t co
 // TQ1_0: per group and 256-column block, the 16 scales, then 13 chunks; chunk s, row j, byte i
 // holds the codes (value + 1) t_n of planes p = 5s + n (elements 4p + i; t_n = 0 past plane 63) as
 // t_0 + 3 t_1 + 9 t_2 + 27 t_3 + 81 t_4.
-void interleave_tq1_0(const uint8_t* src, uint8_t* dst, int64_t rows, int64_t cols, int64_t g0, int64_t g1) {
+void interleave_tq1_0(const uint8_t* src, uint8_t* dst, int64_t cols, int64_t g0, int64_t g1) {
   using quant::TQ1_0Block;
   const int64_t nb = cols / quant::kQK_K, row_bytes = nb * int64_t(sizeof(TQ1_0Block));
   int8_t codes[kInterleaveRows][quant::kQK_K];
@@ -111,7 +111,7 @@ void interleave_tq1_0(const uint8_t* src, uint8_t* dst, int64_t rows, int64_t co
 
 // I2_S: per group and 128-column block, chunk m = 0..7 holds bytes 4m..4m+3 of each row's block
 // (no scales: I2_S has one per tensor).
-void interleave_i2_s(const uint8_t* src, uint8_t* dst, int64_t rows, int64_t cols, int64_t g0, int64_t g1) {
+void interleave_i2_s(const uint8_t* src, uint8_t* dst, int64_t cols, int64_t g0, int64_t g1) {
   const int64_t nb = cols / quant::kQK_I2_S, row_bytes = nb * quant::kI2sBlockBytes;
   for (int64_t g = g0; g < g1; ++g) {
     uint8_t* out = dst + g * kInterleaveRows * row_bytes;
@@ -161,15 +161,15 @@ void repack_interleaved_groups(TensorType type, const uint8_t* src, uint8_t* dst
   }
   if (type == TensorType::I2_S) {
     TRIT_ASSERT(can_interleave(type, rows) && cols % quant::kQK_I2_S == 0);
-    return interleave_i2_s(src, dst, rows, cols, g0, g1);
+    return interleave_i2_s(src, dst, cols, g0, g1);
   }
   if (type == TensorType::TQ2_0 || type == TensorType::TQ1_0) {
     TRIT_ASSERT(can_interleave(type, rows) && cols % quant::kQK_K == 0);
-    return type == TensorType::TQ2_0 ? interleave_tq2_0(src, dst, rows, cols, g0, g1) : interleave_tq1_0(src, dst, rows, cols, g0, g1);
+    return type == TensorType::TQ2_0 ? interleave_tq2_0(src, dst, cols, g0, g1) : interleave_tq1_0(src, dst, cols, g0, g1);
   }
   TRIT_ASSERT(can_interleave(type, rows) && cols % 32 == 0);
-  if (type == TensorType::Q4_0) interleave<quant::Q4_0Block, 4>(src, dst, rows, cols, g0, g1);
-  else interleave<quant::Q8_0Block, 8>(src, dst, rows, cols, g0, g1);
+  if (type == TensorType::Q4_0) interleave<quant::Q4_0Block, 4>(src, dst, cols, g0, g1);
+  else interleave<quant::Q8_0Block, 8>(src, dst, cols, g0, g1);
 }
 
 void f16_x16_row(const uint8_t* data, int64_t rows, int64_t cols, int64_t row, uint16_t* out) {
