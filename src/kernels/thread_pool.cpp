@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "core/assert.h"
+
 namespace trit {
 
 int default_thread_count() {
@@ -10,7 +12,8 @@ int default_thread_count() {
   return n == 0 ? 1 : int(n);
 }
 
-ThreadPool::ThreadPool(int n_threads) : n_threads_(n_threads <= 0 ? default_thread_count() : n_threads) {
+ThreadPool::ThreadPool(int n_threads)
+    : n_threads_(n_threads <= 0 ? default_thread_count() : n_threads), shares_(new Share[size_t(n_threads_)]) {
   for (int i = 1; i < n_threads_; ++i) threads_.emplace_back([this, i] { worker(i); });
 }
 
@@ -99,6 +102,25 @@ void ThreadPool::parallel_for(int64_t n, int64_t grain, const std::function<void
   });
 }
 
+namespace {
+
+// Claims a piece of the share `range` (thread_pool.h): half of what is left, at least min_take
+// chunks, from the front (the owner) or the back (another thread). False once the share is empty.
+bool claim(std::atomic<uint64_t>& range, bool front, uint64_t min_take, uint64_t* lo, uint64_t* hi) {
+  uint64_t cur = range.load(std::memory_order_relaxed);
+  for (;;) {
+    const uint64_t b = cur & 0xffffffffu, e = cur >> 32;
+    if (b >= e) return false;
+    const uint64_t take = std::min(e - b, std::max(min_take, (e - b) / 2));
+    *lo = front ? b : e - take;
+    *hi = front ? b + take : e;
+    const uint64_t next = front ? (*hi | (e << 32)) : (b | (*lo << 32));
+    if (range.compare_exchange_weak(cur, next, std::memory_order_relaxed)) return true;
+  }
+}
+
+}  // namespace
+
 void ThreadPool::parallel_for_dynamic(int64_t n, int64_t grain,
                                       const std::function<void(int64_t, int64_t)>& fn) {
   if (n <= 0) return;
@@ -108,16 +130,17 @@ void ThreadPool::parallel_for_dynamic(int64_t n, int64_t grain,
     return;
   }
   const int64_t n_chunks = (n + grain - 1) / grain, nth = n_threads_;
+  TRIT_ASSERT(n_chunks < (int64_t(1) << 32));
   const int64_t finest = nth * kFinestPiecesPerThread;
-  const int64_t min_take = (n_chunks + finest - 1) / finest;  // so at most `finest` pieces
-  std::atomic<int64_t> next{0};  // first chunk not yet claimed
-  run([&](int, int) {
-    int64_t first = next.load(std::memory_order_relaxed);
-    while (first < n_chunks) {
-      const int64_t take = std::max(min_take, (n_chunks - first) / (2 * nth));
-      if (!next.compare_exchange_weak(first, first + take, std::memory_order_relaxed)) continue;
-      fn(first * grain, std::min(n, (first + take) * grain));
-      first = next.load(std::memory_order_relaxed);
+  const auto min_take = uint64_t((n_chunks + finest - 1) / finest);  // so at most `finest` pieces
+  for (int64_t t = 0; t < nth; ++t)
+    shares_[size_t(t)].range.store(uint64_t(n_chunks * t / nth) | (uint64_t(n_chunks * (t + 1) / nth) << 32),
+                                   std::memory_order_relaxed);
+  run([&](int ith, int) {
+    uint64_t lo, hi;
+    for (int64_t k = 0; k < nth; ++k) {  // its own share first, then the next threads' in turn
+      std::atomic<uint64_t>& range = shares_[size_t((ith + k) % nth)].range;
+      while (claim(range, k == 0, min_take, &lo, &hi)) fn(int64_t(lo) * grain, std::min(n, int64_t(hi) * grain));
     }
   });
 }

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -30,13 +31,17 @@ class ThreadPool {
   // and runs fn(begin, end) on each non-empty chunk.
   void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t begin, int64_t end)>& fn);
 
-  // The same coverage, but threads claim pieces of [0, n) in order as they finish, so a thread that
-  // is slowed down (another process on its core, a slower core) costs its lost time once instead of
-  // making every other thread wait for it at the end. Guided self-scheduling: a claim takes
-  // 1/(2 * n_threads) of what is left, but never less than 1/(kFinestPiecesPerThread * n_threads) of
-  // n; large first pieces keep each thread's memory stream long, small last ones even out the
-  // finish. Pieces are multiples of `grain` (but the last). Each index goes to exactly one fn call;
-  // which thread runs it varies, so fn must not depend on that.
+  // The same coverage, but balanced as threads finish, so a thread that is slowed down (another
+  // process on its core, a slower core) costs its lost time once instead of making every other
+  // thread wait for it at the end. Each thread starts with parallel_for's contiguous share and
+  // claims it from the front, half of what is left at a time (never less than
+  // 1/(kFinestPiecesPerThread * n_threads) of n); a thread whose share is done takes pieces of the
+  // same size from the back of the others' shares. So without stalls each thread walks one
+  // contiguous run, one memory stream: with 2 threads, 2560 x 2560 TQ2_0 decode took 29-30 us a
+  // call against 35-36 us when threads claimed shrinking pieces from one shared counter (guided
+  // self-scheduling, about 6 separate runs per thread), Zen 4. Pieces are multiples of `grain`
+  // (but the last). Each index goes to exactly one fn call; which thread runs it varies, so fn
+  // must not depend on that. n / grain must be below 2^32.
   static constexpr int kFinestPiecesPerThread = 16;
   void parallel_for_dynamic(int64_t n, int64_t grain, const std::function<void(int64_t begin, int64_t end)>& fn);
 
@@ -52,6 +57,12 @@ class ThreadPool {
   std::atomic<int> pending_{0};
   std::atomic<bool> stop_{false};
   int sleepers_ = 0;  // workers blocked on start_cv_ (guarded by mu_)
+  // parallel_for_dynamic's share of each thread: [begin, end) in chunks, begin in the low 32 bits,
+  // one word so that claims from the front and from the back see each other.
+  struct alignas(64) Share {
+    std::atomic<uint64_t> range{0};
+  };
+  std::unique_ptr<Share[]> shares_;
 };
 
 int default_thread_count();
