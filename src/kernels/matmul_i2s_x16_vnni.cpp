@@ -49,43 +49,65 @@ struct Token {
   I8ActHeader h;
 };
 
+Token token(const MatmulArgs& a, int64_t t) {
+  Token tok;
+  const uint8_t* p = a.xq + t * a.xq_stride;
+  std::memcpy(&tok.h, p, sizeof(I8ActHeader));
+  tok.q = reinterpret_cast<const int8_t*>(p + sizeof(I8ActHeader));
+  return tok;
+}
+
+// One block of 16 rows against one token's activations q (the block's 128), the codes masked in
+// place: group grp's sums, times 4^(3 - grp), go to chain acc[grp] (above).
+inline void block_in_place(const uint8_t* blk, const int8_t* q, __m512i (&acc)[4]) {
+  for (int m = 0; m < 8; ++m) {  // bytes 4m..4m+3 of each row's block
+    const __m512i v = _mm512_loadu_si512(blk + 64 * m);
+    for (int grp = 0; grp < 4; ++grp)  // group grp at bits 6 - 2 grp
+      acc[grp] = _mm512_dpbusd_epi32(acc[grp], _mm512_and_si512(v, _mm512_set1_epi8(char(3 << (6 - 2 * grp)))),
+                                     _mm512_set1_epi32(load_i32(q + 4 * m + 32 * grp)));
+  }
+}
+
+// The chains of block_in_place, shifted down and added to `raw`, then cleared.
+inline __m512i fold(__m512i raw, __m512i (&acc)[4]) {
+  for (int grp = 0; grp < 4; ++grp) {
+    raw = _mm512_add_epi32(raw, _mm512_srai_epi32(acc[grp], 6 - 2 * grp));
+    acc[grp] = _mm512_setzero_si512();
+  }
+  return raw;
+}
+
+// quant::i2_s_epilogue per row: (float(raw) - float(sum)) / scale * wscale, then * out_scale.
+inline __m512 epilogue(__m512i raw, const Token& tok, const WeightMatrix& w) {
+  const __m512 v = _mm512_mul_ps(_mm512_div_ps(_mm512_sub_ps(_mm512_cvtepi32_ps(raw), _mm512_set1_ps(float(tok.h.sum))),
+                                               _mm512_set1_ps(tok.h.scale)),
+                                 _mm512_set1_ps(w.tensor_scale));
+  return _mm512_mul_ps(v, _mm512_set1_ps(w.out_scale));
+}
+
 // Row group g x tokens [t0, t0 + T); kGfni: the code extraction of matmul_ternary_x16_vnni.cpp.
 template <int T, bool kGfni>
-void x16_tile(const MatmulArgs& a, int64_t g, int64_t t0, int64_t nb) {
+void x16_tile(const MatmulArgs& a, const X16Spans& sp, int64_t g, int64_t t0) {
   const WeightMatrix& w = *a.w;
-  const uint8_t* base = group_base(w, g);
   Token tok[T];
-  for (int k = 0; k < T; ++k) {
-    const uint8_t* p = a.xq + (t0 + k) * a.xq_stride;
-    std::memcpy(&tok[k].h, p, sizeof(I8ActHeader));
-    tok[k].q = reinterpret_cast<const int8_t*>(p + sizeof(I8ActHeader));
-  }
+  for (int k = 0; k < T; ++k) tok[k] = token(a, t0 + k);
   constexpr int kChains = T < 4 ? 4 : 1;  // one token: a chain per code group, for latency
   __m512i acc[kChains][T];
   for (int c = 0; c < kChains; ++c)
     for (int k = 0; k < T; ++k) acc[c][k] = _mm512_setzero_si512();
   const __m512i mask = _mm512_set1_epi8(3);
-  __m512i folded = _mm512_setzero_si512();  // one token: the row sums folded so far
-  auto fold = [&] {
-    for (int grp = 0; grp < 4; ++grp) {
-      folded = _mm512_add_epi32(folded, _mm512_srai_epi32(acc[grp][0], 6 - 2 * grp));
-      acc[grp][0] = _mm512_setzero_si512();
+  __m512i one[4], folded = _mm512_setzero_si512();  // one token: its chains, and the row sums folded so far
+  for (int c = 0; c < 4; ++c) one[c] = _mm512_setzero_si512();
+  for (int64_t b = 0; b < sp.n_blocks; ++b) {
+    const uint8_t* blk = w.data + sp.block_offset(g, b);
+    if constexpr (T == 1) {
+      if (b > 0 && b % kFoldBlocks == 0) folded = fold(folded, one);
+      block_in_place(blk, tok[0].q + b * kQK_I2_S, one);
+      continue;
     }
-  };
-  for (int64_t b = 0; b < nb; ++b) {
-    if constexpr (T == 1)
-      if (b > 0 && b % kFoldBlocks == 0) fold();
-    const uint8_t* blk = base + b * kBlockBytes;
     for (int m = 0; m < 8; ++m) {  // bytes 4m..4m+3 of each row's block
       const __m512i v = _mm512_loadu_si512(blk + 64 * m);
       __m512i c[4];  // group grp at bits 6 - 2 grp
-      if constexpr (T == 1) {  // in place (above)
-        for (int grp = 0; grp < 4; ++grp) c[grp] = _mm512_and_si512(v, _mm512_set1_epi8(char(3 << (6 - 2 * grp))));
-        const int8_t* q = tok[0].q + b * kQK_I2_S + 4 * m;
-        for (int grp = 0; grp < 4; ++grp)
-          acc[grp][0] = _mm512_dpbusd_epi32(acc[grp][0], c[grp], _mm512_set1_epi32(load_i32(q + 32 * grp)));
-        continue;
-      }
       for (int grp = 0; grp < 3; ++grp) {
         if constexpr (kGfni)
           c[grp] = _mm512_gf2p8affine_epi64_epi8(v, _mm512_set1_epi64(int64_t(bit_pair_matrix(3 - grp))), 0);
@@ -101,27 +123,41 @@ void x16_tile(const MatmulArgs& a, int64_t g, int64_t t0, int64_t nb) {
       }
     }
   }
-  // quant::i2_s_epilogue per row: (float(raw) - float(sum)) / scale * wscale, then * out_scale.
-  const __m512 wscale = _mm512_set1_ps(w.tensor_scale), out_scale = _mm512_set1_ps(w.out_scale);
-  if constexpr (T == 1) {
-    fold();
-    acc[0][0] = folded;
-  }
   for (int k = 0; k < T; ++k) {
     __m512i raw = acc[0][k];
     for (int c = 1; c < kChains; ++c) raw = _mm512_add_epi32(raw, acc[c][k]);
-    const __m512 v = _mm512_mul_ps(
-        _mm512_div_ps(_mm512_sub_ps(_mm512_cvtepi32_ps(raw), _mm512_set1_ps(float(tok[k].h.sum))),
-                      _mm512_set1_ps(tok[k].h.scale)),
-        wscale);
-    _mm512_storeu_ps(a.y + (t0 + k) * w.rows + g * kInterleaveRows, _mm512_mul_ps(v, out_scale));
+    if constexpr (T == 1) raw = fold(folded, one);
+    _mm512_storeu_ps(a.y + (t0 + k) * w.rows + g * kInterleaveRows, epilogue(raw, tok[k], w));
   }
+}
+
+// One token, row groups [g0, g1): span by span over the groups, in memory order (repack.h), each
+// group's exact int32 sum so far waiting in y (its bits) between spans. A span (at most
+// kTernarySpanColumns / 128 blocks) is far below kFoldBlocks, so one fold per span keeps the chains
+// exact.
+void one_token(const MatmulArgs& a, const X16Spans& sp, int64_t g0, int64_t g1) {
+  static_assert(kTernarySpanColumns / kQK_I2_S <= kFoldBlocks);
+  const WeightMatrix& w = *a.w;
+  const Token tok = token(a, 0);
+  for (int64_t s = 0; s < sp.n_spans(); ++s)
+    for (int64_t g = g0; g < g1; ++g) {
+      float* out = a.y + g * kInterleaveRows;
+      __m512i acc[4];
+      for (int c = 0; c < 4; ++c) acc[c] = _mm512_setzero_si512();
+      const uint8_t* p = w.data + sp.offset(s, g);
+      for (int64_t b = sp.first(s); b < sp.first(s) + sp.width(s); ++b)
+        block_in_place(p + (b - sp.first(s)) * kBlockBytes, tok.q + b * kQK_I2_S, acc);
+      const __m512i raw = fold(s == 0 ? _mm512_setzero_si512() : _mm512_loadu_si512(out), acc);
+      if (s + 1 == sp.n_spans()) _mm512_storeu_ps(out, epilogue(raw, tok, w));
+      else _mm512_storeu_si512(out, raw);
+    }
 }
 
 template <bool kGfni>
 void x16_rows(const MatmulArgs& a, int64_t r0, int64_t r1) {
-  const int64_t nb = a.w->cols / kQK_I2_S;
-  for_each_tile<kTile, 4>(a, r0, r1, [&](auto T, int64_t g, int64_t t) { x16_tile<T(), kGfni>(a, g, t, nb); });
+  const X16Spans sp = x16_spans(TensorType::I2_S, a.w->rows, a.w->cols);
+  if (a.n_tokens == 1) return one_token(a, sp, r0 / kInterleaveRows, r1 / kInterleaveRows);
+  for_each_tile<kTile, 4>(a, r0, r1, [&](auto T, int64_t g, int64_t t) { x16_tile<T(), kGfni>(a, sp, g, t); });
 }
 
 }  // namespace

@@ -18,7 +18,8 @@
 //
 // Blocking: per block and lane, the 8 code registers of 16 rows serve up to kTile tokens; the
 // accumulators of kTile tokens stay in registers (ggml's 8 float lanes per token on the stack, in
-// L1). kChunkGroups row groups stay in L2 while the token tiles pass.
+// L1). kChunkGroups row groups stay in L2 while the token tiles pass. One token walks the layout's
+// column spans in memory order (x16_vnni.h ternary_one_token).
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #pragma GCC diagnostic ignored "-Wuninitialized"
 
@@ -89,7 +90,7 @@ inline void lane_codes_in_place(const uint8_t* q, __m512i c[8]) {
   }
 }
 
-// Row group g x tokens [t0, t0 + T), the reference's epilogue (x16_vnni.h ternary_x16_tile).
+// One block's vpdpbusd for T tokens, the reference's epilogue (x16_vnni.h ternary_blocks).
 // Tiles of several tokens extract each code once for all of them. A single token (decode) would
 // spend as many instructions extracting codes as multiplying them, on the same two vector pipes
 // as vpdpbusd for GFNI or a shift; it masks them in place instead (lane_codes_in_place), one AND
@@ -99,46 +100,44 @@ inline void lane_codes_in_place(const uint8_t* q, __m512i c[8]) {
 // 2B4T decode (1 thread, alternating runs: 91-93% of the bandwidth ceiling without, 82-87% with 1
 // to 4 blocks, 67-76% with 10 to 24; 2 threads: 95-96% against 91-95% with 3 blocks).
 template <int T, bool kGfni>
-void x16_tile(const MatmulArgs& a, int64_t g, int64_t t0, const int32_t* inits, int64_t nb) {
-  constexpr int kChains = ternary_chains(T);
-  ternary_x16_tile<T, kBlockBytes, 0>(
-      a, g, t0, inits, nb, [](const uint8_t* blk, int64_t b, const Q8KBlock* const (&y)[T], __m512i (&sum)[T][kChains]) {
-        if constexpr (T == 1) {
-          static_assert(kChains == 4, "one chain per bit position");
-          for (int lane = 0; lane < 8; ++lane) {
-            __m512i c[8];
-            lane_codes_in_place(blk + 2 * kInterleaveRows + 128 * lane, c);
-            for (int j = 0; j < 8; ++j)
-              sum[0][j % 4] = _mm512_dpbusd_epi32(sum[0][j % 4], c[j], _mm512_set1_epi32(load_i32(y[0][b].qs + 4 * lane + 32 * j)));
-          }
-          for (int m = 1; m < 4; ++m) sum[0][m] = _mm512_srai_epi32(sum[0][m], 2 * m);
-          return;
+struct Dots {
+  static constexpr int kChains = ternary_chains(T);
+  void operator()(const uint8_t* blk, int64_t b, const Q8KBlock* const (&y)[T], __m512i (&sum)[T][kChains]) const {
+    if constexpr (T == 1) {
+      static_assert(kChains == 4, "one chain per bit position");
+      for (int lane = 0; lane < 8; ++lane) {
+        __m512i c[8];
+        lane_codes_in_place(blk + 2 * kInterleaveRows + 128 * lane, c);
+        for (int j = 0; j < 8; ++j)
+          sum[0][j % 4] = _mm512_dpbusd_epi32(sum[0][j % 4], c[j], _mm512_set1_epi32(load_i32(y[0][b].qs + 4 * lane + 32 * j)));
+      }
+      for (int m = 1; m < 4; ++m) sum[0][m] = _mm512_srai_epi32(sum[0][m], 2 * m);
+      return;
+    }
+    for (int lane = 0; lane < 8; ++lane) {
+      __m512i c[8];
+      lane_codes<kGfni>(blk + 2 * kInterleaveRows + 128 * lane, c);
+      for (int j = 0; j < 8; ++j)
+        for (int k = 0; k < T; ++k) {
+          const int m = (8 * lane + j) % kChains;
+          sum[k][m] = _mm512_dpbusd_epi32(sum[k][m], c[j], _mm512_set1_epi32(load_i32(y[k][b].qs + 4 * lane + 32 * j)));
         }
-        for (int lane = 0; lane < 8; ++lane) {
-          __m512i c[8];
-          lane_codes<kGfni>(blk + 2 * kInterleaveRows + 128 * lane, c);
-          for (int j = 0; j < 8; ++j)
-            for (int k = 0; k < T; ++k) {
-              const int m = (8 * lane + j) % kChains;
-              sum[k][m] = _mm512_dpbusd_epi32(sum[k][m], c[j], _mm512_set1_epi32(load_i32(y[k][b].qs + 4 * lane + 32 * j)));
-            }
-        }
-      });
-}
+    }
+  }
+};
 
 // Row group g x tokens [t0, t0 + T), ggml's 8 float lanes.
 template <int T, bool kGfni>
-void x16_tile_ggml(const MatmulArgs& a, int64_t g, int64_t t0, const LaneInit* inits, int64_t nb) {
+void x16_tile_ggml(const MatmulArgs& a, const X16Spans& sp, int64_t g, int64_t t0, const LaneInit* inits) {
   const WeightMatrix& w = *a.w;
-  const uint8_t* base = group_base(w, g);
   const Q8KBlock* y[T];
   const LaneInit* init[T];
-  tile_tokens(a, t0, inits, nb, y, init);
+  tile_tokens(a, t0, inits, sp.n_blocks, y, init);
   __m512 acc[T][8];
   for (int k = 0; k < T; ++k)
     for (int lane = 0; lane < 8; ++lane) acc[k][lane] = _mm512_setzero_ps();
-  for (int64_t b = 0; b < nb; ++b) {
-    const uint8_t* blk = base + b * kBlockBytes;
+  for (int64_t b = 0; b < sp.n_blocks; ++b) {
+    const uint8_t* blk = w.data + sp.block_offset(g, b);
     if constexpr (T == 1)
       for (int64_t i = 0; i < kBlockBytes; i += 64) _mm_prefetch(reinterpret_cast<const char*>(blk + 3 * kBlockBytes + i), _MM_HINT_T0);
     const __m512 dx = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk)));
@@ -166,21 +165,26 @@ void x16_tile_ggml(const MatmulArgs& a, int64_t g, int64_t t0, const LaneInit* i
 
 template <bool kGfni>
 void x16_rows(const MatmulArgs& a, int64_t r0, int64_t r1) {
-  const int64_t nb = a.w->cols / kQK_K;
+  const X16Spans sp = x16_spans(TensorType::TQ2_0, a.w->rows, a.w->cols);
   thread_local std::vector<int32_t> inits;
-  ternary_block_offsets(a, nb, inits);
-  for_each_tile<kTile, 4>(a, r0, r1, [&](auto T, int64_t g, int64_t t) { x16_tile<T(), kGfni>(a, g, t, inits.data(), nb); });
+  ternary_block_offsets(a, sp.n_blocks, inits);
+  if (a.n_tokens == 1)
+    return ternary_one_token<kBlockBytes, 0>(a, sp, r0 / kInterleaveRows, r1 / kInterleaveRows, inits.data(), Dots<1, kGfni>{});
+  for_each_tile<kTile, 4>(a, r0, r1, [&](auto T, int64_t g, int64_t t) {
+    ternary_x16_tile<T(), kBlockBytes, 0>(a, sp, g, t, inits.data(), Dots<T(), kGfni>{});
+  });
 }
 
 template <bool kGfni>
 void x16_rows_ggml(const MatmulArgs& a, int64_t r0, int64_t r1) {
-  const int64_t nb = a.w->cols / kQK_K;
+  const X16Spans sp = x16_spans(TensorType::TQ2_0, a.w->rows, a.w->cols);
+  const int64_t nb = sp.n_blocks;
   thread_local std::vector<LaneInit> inits;
   inits.resize(size_t(a.n_tokens * nb));
   for (int64_t t = 0; t < a.n_tokens; ++t)
     lane_inits(reinterpret_cast<const Q8KBlock*>(a.xq + t * a.xq_stride), nb, &inits[size_t(t * nb)]);
   for_each_tile<kTile, 4>(a, r0, r1,
-                          [&](auto T, int64_t g, int64_t t) { x16_tile_ggml<T(), kGfni>(a, g, t, inits.data(), nb); });
+                          [&](auto T, int64_t g, int64_t t) { x16_tile_ggml<T(), kGfni>(a, sp, g, t, inits.data()); });
 }
 
 }  // namespace

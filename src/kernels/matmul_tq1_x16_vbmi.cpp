@@ -71,36 +71,43 @@ inline void chunk_codes(const uint8_t* p, const Tables& t, __m512i c[kTq1PlanesP
   c[4] = _mm512_mask_add_epi8(t4, _mm512_cmpgt_epu8_mask(q, _mm512_set1_epi8(char(161))), t4, one);
 }
 
-// Row group g x tokens [t0, t0 + T) (x16_vnni.h ternary_x16_tile; the hardware prefetcher falls
+// One block's vpdpbusd for T tokens (x16_vnni.h ternary_blocks; the hardware prefetcher falls
 // behind on decode's stream: 4 blocks ahead measured best).
 template <int T>
-void x16_tile(const MatmulArgs& a, int64_t g, int64_t t0, const int32_t* inits, int64_t nb, const Tables& tables) {
-  constexpr int kChains = ternary_chains(T);
-  ternary_x16_tile<T, kBlockBytes, 4>(
-      a, g, t0, inits, nb, [&](const uint8_t* blk, int64_t b, const Q8KBlock* const (&y)[T], __m512i (&sum)[T][kChains]) {
+struct Dots {
+  static constexpr int kChains = ternary_chains(T);
+  const Tables& tables;
+  void operator()(const uint8_t* blk, int64_t b, const Q8KBlock* const (&y)[T], __m512i (&sum)[T][kChains]) const {
 #pragma GCC unroll 13
-        for (int chunk = 0; chunk < kTq1Chunks; ++chunk) {
-          __m512i c[kTq1PlanesPerChunk];
-          chunk_codes(blk + 2 * kInterleaveRows + 64 * chunk, tables, c);
+    for (int chunk = 0; chunk < kTq1Chunks; ++chunk) {
+      __m512i c[kTq1PlanesPerChunk];
+      chunk_codes(blk + 2 * kInterleaveRows + 64 * chunk, tables, c);
 #pragma GCC unroll 5
-          for (int n = 0; n < kTq1PlanesPerChunk; ++n) {
-            const int p = kTq1PlanesPerChunk * chunk + n;
-            if (p >= kTq1Planes) break;
-            for (int k = 0; k < T; ++k)
-              sum[k][p % kChains] = _mm512_dpbusd_epi32(sum[k][p % kChains], c[n], _mm512_set1_epi32(load_i32(y[k][b].qs + 4 * p)));
-          }
-        }
-      });
-}
+      for (int n = 0; n < kTq1PlanesPerChunk; ++n) {
+        const int p = kTq1PlanesPerChunk * chunk + n;
+        if (p >= kTq1Planes) break;
+        for (int k = 0; k < T; ++k)
+          sum[k][p % kChains] = _mm512_dpbusd_epi32(sum[k][p % kChains], c[n], _mm512_set1_epi32(load_i32(y[k][b].qs + 4 * p)));
+      }
+    }
+  }
+};
+
+constexpr int kPrefetchBlocks = 4;
 
 }  // namespace
 
 void x16_rows_tq1_q8k(const MatmulArgs& a, int64_t r0, int64_t r1) {
-  const int64_t nb = a.w->cols / kQK_K;
+  const X16Spans sp = x16_spans(TensorType::TQ1_0, a.w->rows, a.w->cols);
   thread_local std::vector<int32_t> inits;
-  ternary_block_offsets(a, nb, inits);
+  ternary_block_offsets(a, sp.n_blocks, inits);
   const Tables tables;
-  for_each_tile<kTile, 4>(a, r0, r1, [&](auto T, int64_t g, int64_t t) { x16_tile<T()>(a, g, t, inits.data(), nb, tables); });
+  if (a.n_tokens == 1)
+    return ternary_one_token<kBlockBytes, kPrefetchBlocks>(a, sp, r0 / kInterleaveRows, r1 / kInterleaveRows, inits.data(),
+                                                           Dots<1>{tables});
+  for_each_tile<kTile, 4>(a, r0, r1, [&](auto T, int64_t g, int64_t t) {
+    ternary_x16_tile<T(), kBlockBytes, kPrefetchBlocks>(a, sp, g, t, inits.data(), Dots<T()>{tables});
+  });
 }
 
 }  // namespace trit::vnni

@@ -1,5 +1,6 @@
 #include "kernels/repack.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "kernels/kernels_avx2.h"
@@ -56,15 +57,15 @@ void interleave(const uint8_t* src, uint8_t* dst, int64_t cols, int64_t g0, int6
 
 // TQ2_0: per group and 256-column block, the 16 scales, then for lane L = 0..7 and half h = 0, 1
 // the 16 rows' qs[32h + 4L .. 32h + 4L + 3].
-void interleave_tq2_0(const uint8_t* src, uint8_t* dst, int64_t cols, int64_t g0, int64_t g1) {
+void interleave_tq2_0(const uint8_t* src, uint8_t* dst, const X16Spans& sp, int64_t g0, int64_t g1) {
   using quant::TQ2_0Block;
-  const int64_t nb = cols / quant::kQK_K, row_bytes = nb * int64_t(sizeof(TQ2_0Block));
+  const int64_t nb = sp.n_blocks, row_bytes = nb * int64_t(sizeof(TQ2_0Block));
   for (int64_t g = g0; g < g1; ++g) {
     const TQ2_0Block* r[kInterleaveRows];
     for (int j = 0; j < kInterleaveRows; ++j)
       r[j] = reinterpret_cast<const TQ2_0Block*>(src + (g * kInterleaveRows + j) * row_bytes);
-    uint8_t* out = dst + g * kInterleaveRows * row_bytes;
     for (int64_t b = 0; b < nb; ++b) {
+      uint8_t* out = dst + sp.block_offset(g, b);
       for (int j = 0; j < kInterleaveRows; ++j) std::memcpy(out + 2 * j, &r[j][b].d, 2);
       uint8_t* q = out + 2 * kInterleaveRows;
       for (int lane = 0; lane < 8; ++lane)
@@ -73,7 +74,6 @@ void interleave_tq2_0(const uint8_t* src, uint8_t* dst, int64_t cols, int64_t g0
             std::memcpy(q, r[j][b].qs + 32 * h + 4 * lane, 4);
             q += 4;
           }
-      out += kInterleaveRows * sizeof(TQ2_0Block);
     }
   }
 }
@@ -81,13 +81,13 @@ void interleave_tq2_0(const uint8_t* src, uint8_t* dst, int64_t cols, int64_t g0
 // TQ1_0: per group and 256-column block, the 16 scales, then 13 chunks; chunk s, row j, byte i
 // holds the codes (value + 1) t_n of planes p = 5s + n (elements 4p + i; t_n = 0 past plane 63) as
 // t_0 + 3 t_1 + 9 t_2 + 27 t_3 + 81 t_4.
-void interleave_tq1_0(const uint8_t* src, uint8_t* dst, int64_t cols, int64_t g0, int64_t g1) {
+void interleave_tq1_0(const uint8_t* src, uint8_t* dst, const X16Spans& sp, int64_t g0, int64_t g1) {
   using quant::TQ1_0Block;
-  const int64_t nb = cols / quant::kQK_K, row_bytes = nb * int64_t(sizeof(TQ1_0Block));
+  const int64_t nb = sp.n_blocks, row_bytes = nb * int64_t(sizeof(TQ1_0Block));
   int8_t codes[kInterleaveRows][quant::kQK_K];
   for (int64_t g = g0; g < g1; ++g) {
-    uint8_t* out = dst + g * kInterleaveRows * row_bytes;
     for (int64_t b = 0; b < nb; ++b) {
+      uint8_t* out = dst + sp.block_offset(g, b);
       for (int j = 0; j < kInterleaveRows; ++j) {
         const auto* blk = reinterpret_cast<const TQ1_0Block*>(src + (g * kInterleaveRows + j) * row_bytes) + b;
         quant::unpack_tq1_0(*blk, codes[j]);
@@ -104,24 +104,23 @@ void interleave_tq1_0(const uint8_t* src, uint8_t* dst, int64_t cols, int64_t g0
             }
             *q++ = uint8_t(byte);
           }
-      out += kInterleaveRows * sizeof(TQ1_0Block);
     }
   }
 }
 
 // I2_S: per group and 128-column block, chunk m = 0..7 holds bytes 4m..4m+3 of each row's block
 // (no scales: I2_S has one per tensor).
-void interleave_i2_s(const uint8_t* src, uint8_t* dst, int64_t cols, int64_t g0, int64_t g1) {
-  const int64_t nb = cols / quant::kQK_I2_S, row_bytes = nb * quant::kI2sBlockBytes;
-  for (int64_t g = g0; g < g1; ++g) {
-    uint8_t* out = dst + g * kInterleaveRows * row_bytes;
-    for (int64_t b = 0; b < nb; ++b)
+void interleave_i2_s(const uint8_t* src, uint8_t* dst, const X16Spans& sp, int64_t g0, int64_t g1) {
+  const int64_t nb = sp.n_blocks, row_bytes = nb * quant::kI2sBlockBytes;
+  for (int64_t g = g0; g < g1; ++g)
+    for (int64_t b = 0; b < nb; ++b) {
+      uint8_t* out = dst + sp.block_offset(g, b);
       for (int m = 0; m < 8; ++m)
         for (int j = 0; j < kInterleaveRows; ++j) {
           std::memcpy(out, src + (g * kInterleaveRows + j) * row_bytes + b * quant::kI2sBlockBytes + 4 * m, 4);
           out += 4;
         }
-  }
+    }
 }
 
 // F16: column blocks, then groups, then columns of 16 rows (repack.h); one group at a time, so
@@ -148,6 +147,24 @@ bool can_interleave(TensorType type, int64_t rows) {
          rows > 0 && rows % kInterleaveRows == 0;
 }
 
+X16Spans x16_spans(TensorType type, int64_t rows, int64_t cols) {
+  TRIT_ASSERT(can_interleave(type, rows));
+  const int64_t groups = rows / kInterleaveRows;
+  auto of = [&](int64_t block_cols, int64_t row_block_bytes, int64_t span_cols) {
+    const int64_t nb = cols / block_cols;
+    return X16Spans{groups, nb, span_cols > 0 ? span_cols / block_cols : std::max<int64_t>(nb, 1),
+                    kInterleaveRows * row_block_bytes};
+  };
+  switch (type) {
+    case TensorType::F16: return of(1, 2, kF16ColumnBlock);
+    case TensorType::TQ2_0: return of(quant::kQK_K, sizeof(quant::TQ2_0Block), kTernarySpanColumns);
+    case TensorType::TQ1_0: return of(quant::kQK_K, sizeof(quant::TQ1_0Block), kTernarySpanColumns);
+    case TensorType::I2_S: return of(quant::kQK_I2_S, quant::kI2sBlockBytes, kTernarySpanColumns);
+    case TensorType::Q8_0: return of(32, sizeof(quant::Q8_0Block), 0);
+    default: return of(32, sizeof(quant::Q4_0Block), 0);
+  }
+}
+
 void repack_interleaved(TensorType type, const uint8_t* src, uint8_t* dst, int64_t rows, int64_t cols) {
   repack_interleaved_groups(type, src, dst, rows, cols, 0, rows / kInterleaveRows);
 }
@@ -161,11 +178,12 @@ void repack_interleaved_groups(TensorType type, const uint8_t* src, uint8_t* dst
   }
   if (type == TensorType::I2_S) {
     TRIT_ASSERT(can_interleave(type, rows) && cols % quant::kQK_I2_S == 0);
-    return interleave_i2_s(src, dst, cols, g0, g1);
+    return interleave_i2_s(src, dst, x16_spans(type, rows, cols), g0, g1);
   }
   if (type == TensorType::TQ2_0 || type == TensorType::TQ1_0) {
     TRIT_ASSERT(can_interleave(type, rows) && cols % quant::kQK_K == 0);
-    return type == TensorType::TQ2_0 ? interleave_tq2_0(src, dst, cols, g0, g1) : interleave_tq1_0(src, dst, cols, g0, g1);
+    const X16Spans sp = x16_spans(type, rows, cols);
+    return type == TensorType::TQ2_0 ? interleave_tq2_0(src, dst, sp, g0, g1) : interleave_tq1_0(src, dst, sp, g0, g1);
   }
   TRIT_ASSERT(can_interleave(type, rows) && cols % 32 == 0);
   if (type == TensorType::Q4_0) interleave<quant::Q4_0Block, 4>(src, dst, cols, g0, g1);

@@ -28,6 +28,10 @@
 //         t_0..t_3 as bit pairs and two compares give t_4;
 //   I2_S (128 columns per block, one scale per tensor): chunk m = 0..7 holds bytes 4m..4m+3 of
 //         each row's 32-byte block, 512 bytes per group and block;
+//   TQ2_0, TQ1_0 and I2_S blocks come in spans of kTernarySpanColumns columns (X16Spans below):
+//         for 2B4T's down matrix (6912 columns) a group's blocks end to end are 28.5 KiB of TQ2_0
+//         and its activations 7.9 KiB, more than a 32 KiB L1, so decode re-read the activations
+//         from L2 for every group; Q4_0 and Q8_0 groups keep their blocks end to end;
 //   F16: in blocks of kF16ColumnBlock columns (the last one may be narrower), all groups of the
 //         block in order, and in each group column c of the 16 rows as 32 contiguous bytes (row j
 //         at bytes 2j, 2j + 1). Decode walks the blocks in order, so it streams the matrix once
@@ -46,8 +50,34 @@ namespace trit {
 // Rows per interleaved group.
 inline constexpr int kInterleaveRows = 16;
 
-// Columns per block of the F16 16-row layout (above).
+// A 16-row layout in column spans: a matrix of `groups` row groups and `n_blocks` column blocks
+// (`block_bytes` bytes each for one group) is stored span by span, `span_blocks` blocks a span (the
+// last may be narrower), all groups of a span before the next span, and a group's blocks of a span
+// contiguous. One-token decode walks it in memory order, span by span over its groups, so it
+// streams the matrix once front to back while a span's activations stay in L1 (a group's running
+// sums wait in the output between spans). A matrix of one span is plain group-major.
+struct X16Spans {
+  int64_t groups, n_blocks, span_blocks, block_bytes;
+  int64_t n_spans() const { return (n_blocks + span_blocks - 1) / span_blocks; }
+  int64_t first(int64_t s) const { return s * span_blocks; }
+  int64_t width(int64_t s) const { return n_blocks - first(s) < span_blocks ? n_blocks - first(s) : span_blocks; }
+  // Where group g's blocks of span s start (bytes).
+  int64_t offset(int64_t s, int64_t g) const { return (first(s) * groups + g * width(s)) * block_bytes; }
+  // Where block b of group g is (bytes).
+  int64_t block_offset(int64_t g, int64_t b) const {
+    const int64_t s = b / span_blocks;
+    return offset(s, g) + (b - first(s)) * block_bytes;
+  }
+};
+
+// Columns per span of the F16 layout (one block is one column of 16 rows, 32 bytes), and of the
+// ternary layouts (TQ2_0, TQ1_0: 10 blocks of 256, 8.4-10.3 KiB a group; I2_S: 20 blocks of 128,
+// 10 KiB), so that matrices of 2560 columns or fewer keep one span. Q4_0 and Q8_0 keep one span.
 inline constexpr int64_t kF16ColumnBlock = 512;
+inline constexpr int64_t kTernarySpanColumns = 2560;
+
+// The spans of `type`'s 16-row layout for a rows x cols matrix (can_interleave(type, rows)).
+X16Spans x16_spans(TensorType type, int64_t rows, int64_t cols);
 
 // Where the F16 16-row layout of a matrix with `rows` rows puts column block `k` of group `g`:
 // its byte offset, and its width in columns.
@@ -56,8 +86,8 @@ struct F16Block {
   int64_t width;
 };
 inline F16Block f16_x16_block(int64_t rows, int64_t cols, int64_t k, int64_t g) {
-  const int64_t first = k * kF16ColumnBlock, width = cols - first < kF16ColumnBlock ? cols - first : kF16ColumnBlock;
-  return {(first * rows + g * kInterleaveRows * width) * 2, width};
+  const X16Spans sp{rows / kInterleaveRows, cols, kF16ColumnBlock, 2 * kInterleaveRows};
+  return {sp.offset(k, g), sp.width(k)};
 }
 
 // The TQ1_0 16-row layout: 13 chunks per group and block, 5 planes of 4 elements per chunk, 64 planes.

@@ -67,24 +67,19 @@ inline void ternary_block_offsets(const MatmulArgs& a, int64_t nb, std::vector<i
 // dependency chain, so small tiles split it.
 constexpr int ternary_chains(int T) { return T >= 4 ? 1 : 4; }
 
-// The ternary 16-row tiles with the scalar reference's epilogue (TQ2_0, TQ1_0): row group g x
-// tokens [t0, t0 + T). Per block (kBlockBytes: 16 f16 scales, then the codes), each token's exact
-// int32 sums of 16 rows start from inits[t * nb + b] (ternary_block_offsets) in
-// ternary_chains(T) chains; dots(blk, b, y, sum) adds the block's vpdpbusd to them. Then
-// acc += float(sum) * (dy * dx) without FMA, and y = acc * out_scale: the reference's bits.
+// The ternary 16-row tiles with the scalar reference's epilogue (TQ2_0, TQ1_0). Per block
+// (kBlockBytes: 16 f16 scales, then the codes), each token's exact int32 sums of 16 rows start from
+// inits[t * nb + b] (ternary_block_offsets) in ternary_chains(T) chains; dots(blk, b, y, sum) adds
+// the block's vpdpbusd to them. Then acc += float(sum) * (dy * dx) without FMA, block after block
+// in column order, and y = acc * out_scale: the reference's bits, however the blocks are walked
+// (kernels/repack.h's spans). ternary_blocks runs the contiguous blocks [b0, b1) at p.
 // Decode (T = 1) prefetches the weight stream kPrefetchBlocks blocks ahead (0: not at all).
 template <int T, int64_t kBlockBytes, int kPrefetchBlocks, class Dots>
-void ternary_x16_tile(const MatmulArgs& a, int64_t g, int64_t t0, const int32_t* inits, int64_t nb, Dots&& dots) {
+inline void ternary_blocks(const uint8_t* p, int64_t b0, int64_t b1, const quant::Q8KBlock* const (&y)[T],
+                           const int32_t* const (&init)[T], __m512 (&acc)[T], Dots& dots) {
   constexpr int kChains = ternary_chains(T);
-  const WeightMatrix& w = *a.w;
-  const uint8_t* base = group_base(w, g);
-  const quant::Q8KBlock* y[T];
-  const int32_t* init[T];
-  tile_tokens(a, t0, inits, nb, y, init);
-  __m512 acc[T];
-  for (int k = 0; k < T; ++k) acc[k] = _mm512_setzero_ps();
-  for (int64_t b = 0; b < nb; ++b) {
-    const uint8_t* blk = base + b * kBlockBytes;
+  for (int64_t b = b0; b < b1; ++b) {
+    const uint8_t* blk = p + (b - b0) * kBlockBytes;
     if constexpr (T == 1 && kPrefetchBlocks > 0)
       for (int64_t i = 0; i < kBlockBytes; i += 64)
         _mm_prefetch(reinterpret_cast<const char*>(blk + kPrefetchBlocks * kBlockBytes + i), _MM_HINT_T0);
@@ -101,9 +96,43 @@ void ternary_x16_tile(const MatmulArgs& a, int64_t g, int64_t t0, const int32_t*
       acc[k] = _mm512_add_ps(acc[k], _mm512_mul_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(_mm512_set1_ps(y[k][b].d), dx)));
     }
   }
+}
+
+// Row group g x tokens [t0, t0 + T): the group's spans in order, the sums in registers.
+template <int T, int64_t kBlockBytes, int kPrefetchBlocks, class Dots>
+void ternary_x16_tile(const MatmulArgs& a, const X16Spans& sp, int64_t g, int64_t t0, const int32_t* inits, Dots&& dots) {
+  const WeightMatrix& w = *a.w;
+  const quant::Q8KBlock* y[T];
+  const int32_t* init[T];
+  tile_tokens(a, t0, inits, sp.n_blocks, y, init);
+  __m512 acc[T];
+  for (int k = 0; k < T; ++k) acc[k] = _mm512_setzero_ps();
+  for (int64_t s = 0; s < sp.n_spans(); ++s)
+    ternary_blocks<T, kBlockBytes, kPrefetchBlocks>(w.data + sp.offset(s, g), sp.first(s), sp.first(s) + sp.width(s), y,
+                                                    init, acc, dots);
   const __m512 out_scale = _mm512_set1_ps(w.out_scale);
   for (int k = 0; k < T; ++k)
     _mm512_storeu_ps(a.y + (t0 + k) * w.rows + g * kInterleaveRows, _mm512_mul_ps(acc[k], out_scale));
+}
+
+// One token, row groups [g0, g1): span by span over the groups, in memory order (repack.h), each
+// group's running sums waiting in y between spans. The same additions in the same order as
+// ternary_x16_tile<1>, so the same bits.
+template <int64_t kBlockBytes, int kPrefetchBlocks, class Dots>
+void ternary_one_token(const MatmulArgs& a, const X16Spans& sp, int64_t g0, int64_t g1, const int32_t* inits, Dots&& dots) {
+  const WeightMatrix& w = *a.w;
+  const quant::Q8KBlock* y[1];
+  const int32_t* init[1];
+  tile_tokens(a, 0, inits, sp.n_blocks, y, init);
+  const __m512 out_scale = _mm512_set1_ps(w.out_scale);
+  for (int64_t s = 0; s < sp.n_spans(); ++s)
+    for (int64_t g = g0; g < g1; ++g) {
+      float* out = a.y + g * kInterleaveRows;
+      __m512 acc[1] = {s == 0 ? _mm512_setzero_ps() : _mm512_loadu_ps(out)};
+      ternary_blocks<1, kBlockBytes, kPrefetchBlocks>(w.data + sp.offset(s, g), sp.first(s), sp.first(s) + sp.width(s), y,
+                                                      init, acc, dots);
+      _mm512_storeu_ps(out, s + 1 == sp.n_spans() ? _mm512_mul_ps(acc[0], out_scale) : acc[0]);
+    }
 }
 
 // Row groups [r0 / 16, r1 / 16) x all tokens, in chunks of kChunkGroups groups: tiles of kTile

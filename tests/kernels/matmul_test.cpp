@@ -204,6 +204,45 @@ TEST(Interleaved, I2sOneTokenLongExtremeRowIsExact) {
   }
 }
 
+// Ternary matrices wider than kTernarySpanColumns come in column spans (repack.h), the last one
+// narrower here (6912 columns, 2B4T's down matrix: TQ2_0 / TQ1_0 spans of 10, 10, 7 blocks, I2_S of
+// 20, 20, 14); one token walks them span-major with the running sums in y, tiles group by group.
+// Both must give the reference's bits (and TQ2_0's ggml order its row-major kernel's).
+TEST(Interleaved, TernaryColumnSpansEqualReferenceBitForBit) {
+  for (TensorType type : {TensorType::TQ2_0, TensorType::TQ1_0, TensorType::I2_S}) {
+    const MatmulVariant* fast = nullptr;
+    for (const auto& v : matmul_variants(type))
+      if (v.interleaves()) fast = &v;
+    if (fast == nullptr || !isa_available(fast->isa)) continue;
+    const int64_t rows = 48, cols = 6912;
+    const auto ow = test::random_weights(type, rows, cols, 21);
+    ASSERT_GT(x16_spans(type, rows, cols).n_spans(), 2);
+    std::vector<uint8_t> packed(ow.bytes.size());
+    repack_interleaved(type, ow.bytes.data(), packed.data(), rows, cols);
+    WeightMatrix pw = ow.w;
+    pw.data = packed.data();
+    pw.interleave = kInterleaveRows;
+    for (int64_t n_tokens : {1, 2, 9}) {
+      const auto x = test::random_floats(n_tokens * cols, uint32_t(n_tokens + 3));
+      for (int threads : {1, 2, 3}) {
+        ThreadPool pool(threads);
+        std::vector<float> want(size_t(n_tokens * rows)), got(want.size(), NAN);
+        matmul_with(matmul_variants(type)[0], ow.w, x.data(), n_tokens, want.data(), pool);
+        matmul_with(*fast, pw, x.data(), n_tokens, got.data(), pool);
+        for (size_t i = 0; i < want.size(); ++i)
+          ASSERT_EQ(std::bit_cast<uint32_t>(got[i]), std::bit_cast<uint32_t>(want[i]))
+              << fast->name << " tokens=" << n_tokens << " threads=" << threads << " i=" << i;
+        if (fast->rows_x16_ggml == nullptr) continue;
+        matmul_with(*fast, ow.w, x.data(), n_tokens, want.data(), pool, MatmulOrder::kGgmlX86);
+        matmul_with(*fast, pw, x.data(), n_tokens, got.data(), pool, MatmulOrder::kGgmlX86);
+        for (size_t i = 0; i < want.size(); ++i)
+          ASSERT_EQ(std::bit_cast<uint32_t>(got[i]), std::bit_cast<uint32_t>(want[i]))
+              << fast->name << " (ggml x86 order) tokens=" << n_tokens << " threads=" << threads << " i=" << i;
+      }
+    }
+  }
+}
+
 #if TRIT_KERNELS_X86
 // The ternary 16-row kernels extract codes with GFNI where the CPU has it, else with shifts and
 // masks: both must give the same bits (the variant test above covers whichever this CPU takes).
@@ -272,11 +311,33 @@ TEST(Repack, F16RowsReadBackFromTheColumnBlocks) {
   }
 }
 
+// Walked span by span and group by group, a layout's blocks are the bytes 0, block_bytes, 2 *
+// block_bytes, ... of the matrix: every block has its own place, and decode's walk is one stream.
+TEST(Repack, ColumnSpansTileTheMatrixInWalkOrder) {
+  for (const auto& [type, cols] : {std::pair{TensorType::TQ2_0, int64_t(6912)}, std::pair{TensorType::TQ1_0, int64_t(2560)},
+                                   std::pair{TensorType::I2_S, int64_t(6912)}, std::pair{TensorType::F16, int64_t(1100)},
+                                   std::pair{TensorType::Q8_0, int64_t(8192)}}) {
+    const int64_t rows = 80;
+    const X16Spans sp = x16_spans(type, rows, cols);
+    int64_t expect = 0;
+    for (int64_t s = 0; s < sp.n_spans(); ++s)
+      for (int64_t g = 0; g < sp.groups; ++g)
+        for (int64_t b = sp.first(s); b < sp.first(s) + sp.width(s); ++b, expect += sp.block_bytes) {
+          ASSERT_EQ(sp.block_offset(g, b), expect) << tensor_type_name(type) << " span " << s << " group " << g << " block " << b;
+          ASSERT_EQ(sp.offset(s, g) + (b - sp.first(s)) * sp.block_bytes, expect);
+        }
+    EXPECT_EQ(expect, rows * int64_t(*row_bytes(type, uint64_t(cols)))) << tensor_type_name(type);
+  }
+  EXPECT_EQ(x16_spans(TensorType::TQ2_0, 16, 6912).n_spans(), 3);  // 10, 10, 7 blocks
+  EXPECT_EQ(x16_spans(TensorType::TQ2_0, 16, 2560).n_spans(), 1);
+  EXPECT_EQ(x16_spans(TensorType::Q8_0, 16, 8192).n_spans(), 1);
+}
+
 // Load rewrites a large matrix a slice of groups at a time (model/weights.cpp): slices must
 // build the same bytes as one call.
 TEST(Repack, SlicesOfGroupsBuildTheWholeLayout) {
-  for (const auto& [type, cols] : {std::pair{TensorType::F16, int64_t(1100)}, std::pair{TensorType::TQ2_0, int64_t(512)},
-                                   std::pair{TensorType::TQ1_0, int64_t(512)}, std::pair{TensorType::I2_S, int64_t(256)},
+  for (const auto& [type, cols] : {std::pair{TensorType::F16, int64_t(1100)}, std::pair{TensorType::TQ2_0, int64_t(5376)},
+                                   std::pair{TensorType::TQ1_0, int64_t(512)}, std::pair{TensorType::I2_S, int64_t(2816)},
                                    std::pair{TensorType::Q8_0, int64_t(96)}, std::pair{TensorType::Q4_0, int64_t(96)}}) {
     const int64_t rows = 80;  // 5 groups
     const auto w = test::random_weights(type, rows, cols, 11);
