@@ -98,8 +98,9 @@ void x16_tile(const MatmulArgs& a, const X16Spans& sp, int64_t g, int64_t t0) {
   const __m512i mask = _mm512_set1_epi8(3);
   __m512i one[4], folded = _mm512_setzero_si512();  // one token: its chains, and the row sums folded so far
   for (int c = 0; c < 4; ++c) one[c] = _mm512_setzero_si512();
-  for (int64_t b = 0; b < sp.n_blocks; ++b) {
-    const uint8_t* blk = w.data + sp.block_offset(g, b);
+  for (int64_t s = 0; s < sp.n_spans(); ++s)
+  for (int64_t b = sp.first(s), first = b, end = b + sp.width(s); b < end; ++b) {
+    const uint8_t* blk = w.data + sp.offset(s, g) + (b - first) * kBlockBytes;
     if constexpr (T == 1) {
       if (b > 0 && b % kFoldBlocks == 0) folded = fold(folded, one);
       block_in_place(blk, tok[0].q + b * kQK_I2_S, one);

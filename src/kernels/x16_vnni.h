@@ -75,7 +75,7 @@ constexpr int ternary_chains(int T) { return T >= 4 ? 1 : 4; }
 // (kernels/repack.h's spans). ternary_blocks runs the contiguous blocks [b0, b1) at p.
 // Decode (T = 1) prefetches the weight stream kPrefetchBlocks blocks ahead (0: not at all).
 template <int T, int64_t kBlockBytes, int kPrefetchBlocks, class Dots>
-inline void ternary_blocks(const uint8_t* p, int64_t b0, int64_t b1, const quant::Q8KBlock* const (&y)[T],
+__attribute__((always_inline)) inline void ternary_blocks(const uint8_t* p, int64_t b0, int64_t b1, const quant::Q8KBlock* const (&y)[T],
                            const int32_t* const (&init)[T], __m512 (&acc)[T], Dots& dots) {
   constexpr int kChains = ternary_chains(T);
   for (int64_t b = b0; b < b1; ++b) {
