@@ -59,16 +59,15 @@ inline void block_sums(const uint8_t* p, int64_t width, int64_t col0, const floa
 
 // Row group g x tokens [t0, t0 + T): the blocks of one group, the running sums in registers.
 template <int T>
-void x16_tile(const MatmulArgs& a, int64_t g, int64_t t0) {
+void x16_tile(const MatmulArgs& a, const X16Spans& sp, int64_t g, int64_t t0) {
   const WeightMatrix& w = *a.w;
   const float* x[T];
   for (int k = 0; k < T; ++k) x[k] = token_activations(a, t0 + k);
   __m512 run[T];
   for (int k = 0; k < T; ++k) run[k] = _mm512_setzero_ps();
-  for (int64_t kb = 0; kb * kF16ColumnBlock < w.cols; ++kb) {
-    const F16Block blk = f16_x16_block(w.rows, w.cols, kb, g);
+  for (int64_t kb = 0; kb < sp.n_spans(); ++kb) {
     __m512 s[T];
-    block_sums<T>(w.data + blk.offset, blk.width, kb * kF16ColumnBlock, x, s);
+    block_sums<T>(w.data + sp.offset(kb, g), sp.width(kb), sp.first(kb), x, s);
     for (int k = 0; k < T; ++k) run[k] = _mm512_add_ps(run[k], s[k]);
   }
   const __m512 out_scale = _mm512_set1_ps(w.out_scale);
@@ -76,28 +75,24 @@ void x16_tile(const MatmulArgs& a, int64_t g, int64_t t0) {
     _mm512_storeu_ps(a.y + (t0 + k) * w.rows + g * kInterleaveRows, _mm512_mul_ps(run[k], out_scale));
 }
 
-// One token, groups [g0, g1): block by block in memory order, the running sums in y (above).
-void one_token(const MatmulArgs& a, int64_t g0, int64_t g1) {
-  const WeightMatrix& w = *a.w;
+// One token, groups [g0, g1), walked by for_each_span_group (x16_vnni.h): block by block in
+// memory order, the running sums in y.
+void one_token(const MatmulArgs& a, const X16Spans& sp, int64_t g0, int64_t g1) {
   const float* x[1] = {token_activations(a, 0)};
-  const int64_t n_blocks = (w.cols + kF16ColumnBlock - 1) / kF16ColumnBlock;
-  const __m512 out_scale = _mm512_set1_ps(w.out_scale);
-  for (int64_t kb = 0; kb < n_blocks; ++kb)
-    for (int64_t g = g0; g < g1; ++g) {
-      const F16Block blk = f16_x16_block(w.rows, w.cols, kb, g);
-      __m512 s[1];
-      block_sums<1>(w.data + blk.offset, blk.width, kb * kF16ColumnBlock, x, s);
-      float* y = a.y + g * kInterleaveRows;
-      const __m512 run = _mm512_add_ps(kb == 0 ? _mm512_setzero_ps() : _mm512_loadu_ps(y), s[0]);
-      _mm512_storeu_ps(y, kb + 1 == n_blocks ? _mm512_mul_ps(run, out_scale) : run);
-    }
+  for_each_span_group(*a.w, sp, g0, g1, [&](int64_t kb, int64_t g, const uint8_t* p) {
+    __m512 s[1];
+    block_sums<1>(p, sp.width(kb), sp.first(kb), x, s);
+    float* y = a.y + g * kInterleaveRows;
+    span_sums_out(y, _mm512_add_ps(span_sums_in(y, kb), s[0]), sp, kb, a.w->out_scale);
+  });
 }
 
 }  // namespace
 
 void x16_rows_f16_f16(const MatmulArgs& a, int64_t r0, int64_t r1) {
-  if (a.n_tokens == 1) return one_token(a, r0 / kInterleaveRows, r1 / kInterleaveRows);
-  for_each_tile<kTile, 2>(a, r0, r1, [&](auto T, int64_t g, int64_t t) { x16_tile<T()>(a, g, t); });
+  const X16Spans sp = x16_spans(TensorType::F16, a.w->rows, a.w->cols);
+  if (a.n_tokens == 1) return one_token(a, sp, r0 / kInterleaveRows, r1 / kInterleaveRows);
+  for_each_tile<kTile, 2>(a, r0, r1, [&](auto T, int64_t g, int64_t t) { x16_tile<T()>(a, sp, g, t); });
 }
 
 }  // namespace trit::vnni

@@ -98,29 +98,30 @@ void x16_tile(const MatmulArgs& a, const X16Spans& sp, int64_t g, int64_t t0) {
   const __m512i mask = _mm512_set1_epi8(3);
   __m512i one[4], folded = _mm512_setzero_si512();  // one token: its chains, and the row sums folded so far
   for (int c = 0; c < 4; ++c) one[c] = _mm512_setzero_si512();
-  for (int64_t s = 0; s < sp.n_spans(); ++s)
-  for (int64_t b = sp.first(s), first = b, end = b + sp.width(s); b < end; ++b) {
-    const uint8_t* blk = w.data + sp.offset(s, g) + (b - first) * kBlockBytes;
-    if constexpr (T == 1) {
-      if (b > 0 && b % kFoldBlocks == 0) folded = fold(folded, one);
-      block_in_place(blk, tok[0].q + b * kQK_I2_S, one);
-      continue;
-    }
-    for (int m = 0; m < 8; ++m) {  // bytes 4m..4m+3 of each row's block
-      const __m512i v = _mm512_loadu_si512(blk + 64 * m);
-      __m512i c[4];  // group grp at bits 6 - 2 grp
-      for (int grp = 0; grp < 3; ++grp) {
-        if constexpr (kGfni)
-          c[grp] = _mm512_gf2p8affine_epi64_epi8(v, _mm512_set1_epi64(int64_t(bit_pair_matrix(3 - grp))), 0);
-        else
-          c[grp] = _mm512_and_si512(_mm512_srli_epi16(v, 6 - 2 * grp), mask);
+  for (int64_t s = 0; s < sp.n_spans(); ++s) {
+    const uint8_t* p = w.data + sp.offset(s, g);  // the group's blocks of span s
+    for (int64_t b = sp.first(s); b < sp.first(s) + sp.width(s); ++b, p += kBlockBytes) {
+      if constexpr (T == 1) {
+        if (b > 0 && b % kFoldBlocks == 0) folded = fold(folded, one);
+        block_in_place(p, tok[0].q + b * kQK_I2_S, one);
+        continue;
       }
-      c[3] = _mm512_and_si512(v, mask);
-      for (int k = 0; k < T; ++k) {
-        const int8_t* q = tok[k].q + b * kQK_I2_S + 4 * m;
-        for (int grp = 0; grp < 4; ++grp)
-          acc[grp % kChains][k] =
-              _mm512_dpbusd_epi32(acc[grp % kChains][k], c[grp], _mm512_set1_epi32(load_i32(q + 32 * grp)));
+      for (int m = 0; m < 8; ++m) {  // bytes 4m..4m+3 of each row's block
+        const __m512i v = _mm512_loadu_si512(p + 64 * m);
+        __m512i c[4];  // group grp at bits 6 - 2 grp
+        for (int grp = 0; grp < 3; ++grp) {
+          if constexpr (kGfni)
+            c[grp] = _mm512_gf2p8affine_epi64_epi8(v, _mm512_set1_epi64(int64_t(bit_pair_matrix(3 - grp))), 0);
+          else
+            c[grp] = _mm512_and_si512(_mm512_srli_epi16(v, 6 - 2 * grp), mask);
+        }
+        c[3] = _mm512_and_si512(v, mask);
+        for (int k = 0; k < T; ++k) {
+          const int8_t* q = tok[k].q + b * kQK_I2_S + 4 * m;
+          for (int grp = 0; grp < 4; ++grp)
+            acc[grp % kChains][k] =
+                _mm512_dpbusd_epi32(acc[grp % kChains][k], c[grp], _mm512_set1_epi32(load_i32(q + 32 * grp)));
+        }
       }
     }
   }
@@ -132,26 +133,22 @@ void x16_tile(const MatmulArgs& a, const X16Spans& sp, int64_t g, int64_t t0) {
   }
 }
 
-// One token, row groups [g0, g1): span by span over the groups, in memory order (repack.h), each
-// group's exact int32 sum so far waiting in y (its bits) between spans. A span (at most
-// kTernarySpanColumns / 128 blocks) is far below kFoldBlocks, so one fold per span keeps the chains
-// exact.
+// One token, row groups [g0, g1), walked by for_each_span_group (x16_vnni.h), each group's exact
+// int32 sum so far waiting in y (its bits) between spans. A span (at most kTernarySpanColumns / 128
+// blocks) is far below kFoldBlocks, so one fold per span keeps the chains exact.
 void one_token(const MatmulArgs& a, const X16Spans& sp, int64_t g0, int64_t g1) {
   static_assert(kTernarySpanColumns / kQK_I2_S <= kFoldBlocks);
-  const WeightMatrix& w = *a.w;
   const Token tok = token(a, 0);
-  for (int64_t s = 0; s < sp.n_spans(); ++s)
-    for (int64_t g = g0; g < g1; ++g) {
-      float* out = a.y + g * kInterleaveRows;
-      __m512i acc[4];
-      for (int c = 0; c < 4; ++c) acc[c] = _mm512_setzero_si512();
-      const uint8_t* p = w.data + sp.offset(s, g);
-      for (int64_t b = sp.first(s); b < sp.first(s) + sp.width(s); ++b)
-        block_in_place(p + (b - sp.first(s)) * kBlockBytes, tok.q + b * kQK_I2_S, acc);
-      const __m512i raw = fold(s == 0 ? _mm512_setzero_si512() : _mm512_loadu_si512(out), acc);
-      if (s + 1 == sp.n_spans()) _mm512_storeu_ps(out, epilogue(raw, tok, w));
-      else _mm512_storeu_si512(out, raw);
-    }
+  for_each_span_group(*a.w, sp, g0, g1, [&](int64_t s, int64_t g, const uint8_t* p) {
+    float* out = a.y + g * kInterleaveRows;
+    __m512i acc[4];
+    for (int c = 0; c < 4; ++c) acc[c] = _mm512_setzero_si512();
+    for (int64_t b = sp.first(s); b < sp.first(s) + sp.width(s); ++b, p += kBlockBytes)
+      block_in_place(p, tok.q + b * kQK_I2_S, acc);
+    const __m512i raw = fold(s == 0 ? _mm512_setzero_si512() : _mm512_loadu_si512(out), acc);
+    if (s + 1 == sp.n_spans()) _mm512_storeu_ps(out, epilogue(raw, tok, *a.w));
+    else _mm512_storeu_si512(out, raw);
+  });
 }
 
 template <bool kGfni>

@@ -125,13 +125,12 @@ void interleave_i2_s(const uint8_t* src, uint8_t* dst, const X16Spans& sp, int64
 
 // F16: column blocks, then groups, then columns of 16 rows (repack.h); one group at a time, so
 // the caller can release the source rows it has read.
-void interleave_f16(const uint8_t* src, uint8_t* dst, int64_t rows, int64_t cols, int64_t g0, int64_t g1) {
-  const int64_t row_bytes = 2 * cols;
+void interleave_f16(const uint8_t* src, uint8_t* dst, const X16Spans& sp, int64_t g0, int64_t g1) {
+  const int64_t row_bytes = 2 * sp.n_blocks;
   for (int64_t g = g0; g < g1; ++g)
-    for (int64_t k = 0; k * kF16ColumnBlock < cols; ++k) {
-      const F16Block blk = f16_x16_block(rows, cols, k, g);
-      uint8_t* out = dst + blk.offset;
-      for (int64_t c = k * kF16ColumnBlock; c < k * kF16ColumnBlock + blk.width; ++c)
+    for (int64_t k = 0; k < sp.n_spans(); ++k) {
+      uint8_t* out = dst + sp.offset(k, g);
+      for (int64_t c = sp.first(k); c < sp.first(k) + sp.width(k); ++c)
         for (int j = 0; j < kInterleaveRows; ++j) {
           std::memcpy(out, src + (g * kInterleaveRows + j) * row_bytes + 2 * c, 2);
           out += 2;
@@ -174,7 +173,7 @@ void repack_interleaved_groups(TensorType type, const uint8_t* src, uint8_t* dst
   TRIT_ASSERT(0 <= g0 && g0 <= g1 && g1 <= rows / kInterleaveRows);
   if (type == TensorType::F16) {
     TRIT_ASSERT(can_interleave(type, rows));
-    return interleave_f16(src, dst, rows, cols, g0, g1);
+    return interleave_f16(src, dst, x16_spans(type, rows, cols), g0, g1);
   }
   if (type == TensorType::I2_S) {
     TRIT_ASSERT(can_interleave(type, rows) && cols % quant::kQK_I2_S == 0);
@@ -193,11 +192,10 @@ void repack_interleaved_groups(TensorType type, const uint8_t* src, uint8_t* dst
 void f16_x16_row(const uint8_t* data, int64_t rows, int64_t cols, int64_t row, uint16_t* out) {
   TRIT_ASSERT(can_interleave(TensorType::F16, rows) && row >= 0 && row < rows);
   const int64_t g = row / kInterleaveRows, j = row % kInterleaveRows;
-  for (int64_t k = 0; k * kF16ColumnBlock < cols; ++k) {
-    const F16Block blk = f16_x16_block(rows, cols, k, g);
-    for (int64_t c = 0; c < blk.width; ++c)
-      std::memcpy(out + k * kF16ColumnBlock + c, data + blk.offset + (c * kInterleaveRows + j) * 2, 2);
-  }
+  const X16Spans sp = x16_spans(TensorType::F16, rows, cols);
+  for (int64_t k = 0; k < sp.n_spans(); ++k)
+    for (int64_t c = 0; c < sp.width(k); ++c)
+      std::memcpy(out + sp.first(k) + c, data + sp.offset(k, g) + (c * kInterleaveRows + j) * 2, 2);
 }
 
 int64_t tq2_0_bytes(int64_t n_blocks) { return n_blocks * int64_t(sizeof(quant::TQ2_0Block)); }

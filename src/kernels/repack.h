@@ -79,17 +79,6 @@ inline constexpr int64_t kTernarySpanColumns = 2560;
 // The spans of `type`'s 16-row layout for a rows x cols matrix (can_interleave(type, rows)).
 X16Spans x16_spans(TensorType type, int64_t rows, int64_t cols);
 
-// Where the F16 16-row layout of a matrix with `rows` rows puts column block `k` of group `g`:
-// its byte offset, and its width in columns.
-struct F16Block {
-  int64_t offset;
-  int64_t width;
-};
-inline F16Block f16_x16_block(int64_t rows, int64_t cols, int64_t k, int64_t g) {
-  const X16Spans sp{rows / kInterleaveRows, cols, kF16ColumnBlock, 2 * kInterleaveRows};
-  return {sp.offset(k, g), sp.width(k)};
-}
-
 // The TQ1_0 16-row layout: 13 chunks per group and block, 5 planes of 4 elements per chunk, 64 planes.
 inline constexpr int kTq1Chunks = 13, kTq1PlanesPerChunk = 5, kTq1Planes = 64;
 

@@ -115,24 +115,36 @@ void ternary_x16_tile(const MatmulArgs& a, const X16Spans& sp, int64_t g, int64_
     _mm512_storeu_ps(a.y + (t0 + k) * w.rows + g * kInterleaveRows, _mm512_mul_ps(acc[k], out_scale));
 }
 
-// One token, row groups [g0, g1): span by span over the groups, in memory order (repack.h), each
-// group's running sums waiting in y between spans. The same additions in the same order as
-// ternary_x16_tile<1>, so the same bits.
+// One-token decode on a layout in column spans (repack.h X16Spans), row groups [g0, g1): span by
+// span over the groups, in memory order, so the matrix streams once front to back while a span's
+// activations stay in L1. group(s, g, p) runs group g's blocks of span s, which start at p; the
+// group's running sums wait in the output between spans.
+template <class Group>
+inline void for_each_span_group(const WeightMatrix& w, const X16Spans& sp, int64_t g0, int64_t g1, Group&& group) {
+  for (int64_t s = 0; s < sp.n_spans(); ++s)
+    for (int64_t g = g0; g < g1; ++g) group(s, g, w.data + sp.offset(s, g));
+}
+
+// Float running sums of 16 rows at `out` across spans: zero before span 0, else what the previous
+// span stored; after span s, stored as they are, or times out_scale after the last span.
+inline __m512 span_sums_in(const float* out, int64_t s) { return s == 0 ? _mm512_setzero_ps() : _mm512_loadu_ps(out); }
+inline void span_sums_out(float* out, __m512 sums, const X16Spans& sp, int64_t s, float out_scale) {
+  _mm512_storeu_ps(out, s + 1 == sp.n_spans() ? _mm512_mul_ps(sums, _mm512_set1_ps(out_scale)) : sums);
+}
+
+// One token, row groups [g0, g1), walked by for_each_span_group: the same additions in the same
+// order as ternary_x16_tile<1>, so the same bits.
 template <int64_t kBlockBytes, int kPrefetchBlocks, class Dots>
 void ternary_one_token(const MatmulArgs& a, const X16Spans& sp, int64_t g0, int64_t g1, const int32_t* inits, Dots&& dots) {
-  const WeightMatrix& w = *a.w;
   const quant::Q8KBlock* y[1];
   const int32_t* init[1];
   tile_tokens(a, 0, inits, sp.n_blocks, y, init);
-  const __m512 out_scale = _mm512_set1_ps(w.out_scale);
-  for (int64_t s = 0; s < sp.n_spans(); ++s)
-    for (int64_t g = g0; g < g1; ++g) {
-      float* out = a.y + g * kInterleaveRows;
-      __m512 acc[1] = {s == 0 ? _mm512_setzero_ps() : _mm512_loadu_ps(out)};
-      ternary_blocks<1, kBlockBytes, kPrefetchBlocks>(w.data + sp.offset(s, g), sp.first(s), sp.first(s) + sp.width(s), y,
-                                                      init, acc, dots);
-      _mm512_storeu_ps(out, s + 1 == sp.n_spans() ? _mm512_mul_ps(acc[0], out_scale) : acc[0]);
-    }
+  for_each_span_group(*a.w, sp, g0, g1, [&](int64_t s, int64_t g, const uint8_t* p) {
+    float* out = a.y + g * kInterleaveRows;
+    __m512 acc[1] = {span_sums_in(out, s)};
+    ternary_blocks<1, kBlockBytes, kPrefetchBlocks>(p, sp.first(s), sp.first(s) + sp.width(s), y, init, acc, dots);
+    span_sums_out(out, acc[0], sp, s, a.w->out_scale);
+  });
 }
 
 // Row groups [r0 / 16, r1 / 16) x all tokens, in chunks of kChunkGroups groups: tiles of kTile
