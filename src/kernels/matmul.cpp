@@ -240,6 +240,10 @@ const MatmulVariant* chosen_matmul_variant(TensorType type) {
   return id < set.chosen.size() ? set.chosen[id] : nullptr;
 }
 
+// The smallest piece of a one-token matmul's rows that a thread claims (ThreadPool::
+// parallel_for_dynamic's min_piece), in weight bytes.
+constexpr int64_t kFinestPieceBytes = 64 << 10;
+
 void matmul_batch_with(const MatmulVariant& v, std::span<const MatmulOut> outs, const float* x, int64_t n_tokens,
                        ThreadPool& pool, MatmulOrder order) {
   if (outs.empty() || n_tokens <= 0) return;
@@ -295,9 +299,13 @@ void matmul_batch_with(const MatmulVariant& v, std::span<const MatmulOut> outs, 
     }
   };
   // One token streams the weights once, memory-bound: pieces claimed as threads finish, so a
-  // thread that lost its core for a while does not hold up the others (thread_pool.h). Prompts
+  // thread that lost its core for a while does not hold up the others (thread_pool.h), down to
+  // pieces of kFinestPieceBytes, a few microseconds of streaming, so that threads end together. Prompts
   // keep one contiguous share per thread: several kernels lay out the tokens once per call.
-  if (n_tokens == 1) pool.parallel_for_dynamic(n_groups, 1, run_groups);
+  if (n_tokens == 1) {
+    const int64_t group_bytes = int64_t(w0.row_bytes) * kGroup;
+    pool.parallel_for_dynamic(n_groups, 1, run_groups, std::max<int64_t>(1, kFinestPieceBytes / group_bytes));
+  }
   else pool.parallel_for(n_groups, 1, run_groups);
 }
 

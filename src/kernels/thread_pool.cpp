@@ -122,7 +122,7 @@ bool claim(std::atomic<uint64_t>& range, bool front, uint64_t min_take, uint64_t
 }  // namespace
 
 void ThreadPool::parallel_for_dynamic(int64_t n, int64_t grain,
-                                      const std::function<void(int64_t, int64_t)>& fn) {
+                                      const std::function<void(int64_t, int64_t)>& fn, int64_t min_piece) {
   if (n <= 0) return;
   grain = std::max<int64_t>(grain, 1);
   if (n_threads_ == 1) {
@@ -132,7 +132,8 @@ void ThreadPool::parallel_for_dynamic(int64_t n, int64_t grain,
   const int64_t n_chunks = (n + grain - 1) / grain, nth = n_threads_;
   TRIT_ASSERT(n_chunks < (int64_t(1) << 32));
   const int64_t finest = nth * kFinestPiecesPerThread;
-  const auto min_take = uint64_t((n_chunks + finest - 1) / finest);  // so at most `finest` pieces
+  auto min_take = uint64_t((n_chunks + finest - 1) / finest);  // so at most `finest` pieces
+  if (min_piece > 0) min_take = std::min(min_take, uint64_t(min_piece));
   for (int64_t t = 0; t < nth; ++t)
     shares_[size_t(t)].range.store(uint64_t(n_chunks * t / nth) | (uint64_t(n_chunks * (t + 1) / nth) << 32),
                                    std::memory_order_relaxed);

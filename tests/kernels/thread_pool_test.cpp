@@ -46,6 +46,30 @@ TEST(ThreadPool, DynamicParallelForCoversEveryIndexOnceInGrainAlignedPieces) {
   }
 }
 
+// min_piece lowers the floor of the halving claims: the threads' last pieces go down to it (so
+// they end together), and every index is still covered once. Without it the smallest piece would
+// be n / (kFinestPiecesPerThread * n_threads), 32 chunks here.
+TEST(ThreadPool, DynamicParallelForClaimsDownToMinPiece) {
+  for (int threads = 2; threads <= 3; ++threads) {
+    ThreadPool pool(threads);
+    // Shares of 512 chunks: halving them never leaves an odd remainder below min_piece.
+    const int64_t chunks = 512 * threads, n = 16 * chunks, min_piece = 2;
+    std::vector<std::atomic<int>> hits(static_cast<size_t>(n));
+    std::mutex mu;
+    int64_t smallest = n;
+    pool.parallel_for_dynamic(
+        n, 16,
+        [&](int64_t b, int64_t e) {
+          for (int64_t i = b; i < e; ++i) hits[size_t(i)].fetch_add(1);
+          std::lock_guard<std::mutex> lock(mu);
+          smallest = std::min(smallest, e - b);
+        },
+        min_piece);
+    for (auto& h : hits) EXPECT_EQ(h.load(), 1);
+    EXPECT_EQ(smallest, 16 * min_piece) << "threads=" << threads;
+  }
+}
+
 // A thread that stalls in one piece leaves the rest to the others: the thread that takes the first
 // piece (a quarter of the work with 2 threads) sleeps in it, and the other thread runs every other
 // piece meanwhile. A static split would have left half of the indices to the stalled thread.
