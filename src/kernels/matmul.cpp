@@ -305,8 +305,9 @@ void matmul_batch_with(const MatmulVariant& v, std::span<const MatmulOut> outs, 
   if (n_tokens == 1) {
     const int64_t group_bytes = int64_t(w0.row_bytes) * kGroup;
     pool.parallel_for_dynamic(n_groups, 1, run_groups, std::max<int64_t>(1, kFinestPieceBytes / group_bytes));
+  } else {
+    pool.parallel_for(n_groups, 1, run_groups);
   }
-  else pool.parallel_for(n_groups, 1, run_groups);
 }
 
 void matmul_with(const MatmulVariant& v, const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
