@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 [[ -f build/CMakeCache.txt ]] || { echo "test.sh: no build/ yet: run scripts/setup.sh first" >&2; exit 4; }
 jobs="$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)"
 cmake --build build -j "$jobs"
-ctest --test-dir build --output-on-failure -j "$jobs" "$@"
+# A hung test (a lost thread wake-up, say) fails after 10 minutes rather than ctest's 25; the
+# slowest test takes under a minute on 2 cores.
+ctest --test-dir build --output-on-failure --timeout 600 -j "$jobs" "$@"
 # A filtered run (arguments for ctest) is a focused one: the arm64 build only runs with the whole suite.
 (($#)) || scripts/test-arm64.sh

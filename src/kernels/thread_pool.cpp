@@ -20,8 +20,8 @@ ThreadPool::ThreadPool(int n_threads)
 ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    stop_.store(true, std::memory_order_release);
-    generation_.fetch_add(1, std::memory_order_release);
+    start_.stop.store(true, std::memory_order_release);
+    start_.generation.fetch_add(1, std::memory_order_seq_cst);
   }
   start_cv_.notify_all();
   for (auto& t : threads_) t.join();
@@ -47,22 +47,26 @@ void ThreadPool::worker(int ith) {
   for (;;) {
     // Spin first (see kSpinFor), then sleep.
     auto deadline = std::chrono::steady_clock::now() + kSpinFor;
-    for (int spins = 0; generation_.load(std::memory_order_acquire) == seen; ++spins) {
+    for (int spins = 0; start_.generation.load(std::memory_order_acquire) == seen; ++spins) {
       // Pause-spin briefly, then yield while spinning, so that an oversubscribed machine (more
       // threads than free cores) still runs the threads that have work.
       if (spins < 2000) cpu_relax();
       else std::this_thread::yield();
       if ((spins & 255) == 255 && std::chrono::steady_clock::now() > deadline) {
+        // Announce the sleep before the last look at the generation, both sequentially
+        // consistent, as run() bumps it before it looks for sleepers: either this thread sees the
+        // bump, or run() sees the sleeper and notifies under the mutex, which this thread holds
+        // from its last look until it waits.
         std::unique_lock<std::mutex> lock(mu_);
-        ++sleepers_;
-        start_cv_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });
-        --sleepers_;
+        sleepers_.fetch_add(1, std::memory_order_seq_cst);
+        start_cv_.wait(lock, [&] { return start_.generation.load(std::memory_order_seq_cst) != seen; });
+        sleepers_.fetch_sub(1, std::memory_order_relaxed);
         break;
       }
     }
-    seen = generation_.load(std::memory_order_acquire);
-    if (stop_.load(std::memory_order_acquire)) return;
-    const auto* job = job_.load(std::memory_order_acquire);
+    seen = start_.generation.load(std::memory_order_acquire);
+    if (start_.stop.load(std::memory_order_acquire)) return;
+    const auto* job = start_.job.load(std::memory_order_acquire);
     (*job)(ith, n_threads_);
     pending_.fetch_sub(1, std::memory_order_acq_rel);
   }
@@ -74,13 +78,12 @@ void ThreadPool::run(const std::function<void(int, int)>& fn) {
     return;
   }
   pending_.store(n_threads_ - 1, std::memory_order_relaxed);
-  job_.store(&fn, std::memory_order_relaxed);
-  {
-    // The increment happens under the mutex so a worker between its predicate check and its wait
-    // cannot miss it; notifying only when someone sleeps keeps the spinning path syscall-free.
-    std::lock_guard<std::mutex> lock(mu_);
-    generation_.fetch_add(1, std::memory_order_release);
-    if (sleepers_ > 0) start_cv_.notify_all();
+  start_.job.store(&fn, std::memory_order_relaxed);
+  start_.generation.fetch_add(1, std::memory_order_seq_cst);
+  if (sleepers_.load(std::memory_order_seq_cst) > 0) {
+    // Taking the mutex orders this notify after the sleeper's wait began (worker()).
+    { std::lock_guard<std::mutex> lock(mu_); }
+    start_cv_.notify_all();
   }
   fn(0, n_threads_);
   // Workers finish within microseconds of the caller for balanced loops: spin, then yield.

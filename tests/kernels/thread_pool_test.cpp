@@ -108,5 +108,19 @@ TEST(ThreadPool, ManyShortJobs) {
   EXPECT_EQ(total.load(), 2000 * 6);
 }
 
+// Workers sleep after spinning idle for a while (thread_pool.cpp kSpinFor); a run() must wake
+// them whether they are asleep, falling asleep, or still spinning as it starts (a lost wake-up
+// hangs here). The gaps sweep across the spin time.
+TEST(ThreadPool, WakesWorkersAtAnyPointOfFallingAsleep) {
+  ThreadPool pool(3);
+  std::atomic<int64_t> total{0};
+  int runs = 0;
+  for (int gap_us = 0; gap_us <= 400; gap_us += 7, ++runs) {
+    std::this_thread::sleep_for(std::chrono::microseconds(gap_us));
+    pool.run([&](int ith, int) { total.fetch_add(ith + 1); });
+  }
+  EXPECT_EQ(total.load(), int64_t(runs) * 6);
+}
+
 }  // namespace
 }  // namespace trit
