@@ -2,11 +2,12 @@
 // session's KV cache (model/session.cpp).
 //
 // Decode streams every weight byte once per token, 4 KiB page after 4 KiB page, and each new page
-// costs a TLB miss; each token's K/V rows land on a different page per KV head. The buffer starts on a 2 MiB boundary and asks for transparent huge pages
-// (MADV_HUGEPAGE; Linux's default THP mode only grants them on request), so most of it is mapped
-// by 2 MiB pages. It ends at its size rounded up to 4 KiB: the kernel only uses a huge page where
-// a whole aligned 2 MiB lies inside the mapping, so resident memory does not grow past the bytes
-// written. Pages come zeroed and are faulted in as they are written.
+// costs a TLB miss; each token's K/V rows land on a different page per KV head. The buffer starts
+// on a 2 MiB boundary and asks for transparent huge pages (MADV_HUGEPAGE; Linux's default THP
+// mode only grants them on request), so most of it is mapped by 2 MiB pages. It ends at its size
+// rounded up to 4 KiB: the kernel only uses a huge page where a whole aligned 2 MiB lies inside
+// the mapping, so resident memory does not grow past the bytes written. Pages come zeroed and are
+// faulted in as they are written.
 #pragma once
 
 #include <cstddef>

@@ -47,19 +47,27 @@ __attribute__((always_inline)) inline void column_fma(const uint8_t* p, int64_t 
   for (int k = 0; k < T; ++k) acc[k] = _mm512_fmadd_ps(wv, _mm512_set1_ps(x[k][col0 + i]), acc[k]);
 }
 
-// Chains c0..c3 (first = 0) or c4..c7 (first = 4) of one column block, added as (ca + cb) + (cc + cd).
-template <int T>
-inline void half_sums(const uint8_t* p, int64_t width, int64_t col0, const float* const (&x)[T], int first,
-                      __m512 (&out)[T]) {
-  __m512 acc[4][T];
-  for (int c = 0; c < 4; ++c)
+// acc[kLo][k] + ... + acc[kLo + kN - 1][k], added pairwise: ((a0 + a1) + (a2 + a3)) + ... . The
+// indices are constants, so the accumulators stay in registers.
+template <int kLo, int kN, int kCount, int T>
+__attribute__((always_inline)) inline __m512 pairwise_sum(const __m512 (&acc)[kCount][T], int k) {
+  if constexpr (kN == 1) return acc[kLo][k];
+  else return _mm512_add_ps(pairwise_sum<kLo, kN / 2>(acc, k), pairwise_sum<kLo + kN / 2, kN / 2>(acc, k));
+}
+
+// Chains kFirst .. kFirst + kCount - 1 of one column block (chain c: columns i with i mod kChains
+// == c; chain 0 also takes the tail), added pairwise: ((c0 + c1) + (c2 + c3)) + ... .
+template <int T, int kFirst, int kCount>
+inline void chain_sums(const uint8_t* p, int64_t width, int64_t col0, const float* const (&x)[T], __m512 (&out)[T]) {
+  __m512 acc[kCount][T];
+  for (int c = 0; c < kCount; ++c)
     for (int k = 0; k < T; ++k) acc[c][k] = _mm512_setzero_ps();
   const int64_t whole = width / kChains * kChains;
-  for (int64_t i = first; i < whole; i += kChains)
-    for (int c = 0; c < 4; ++c) column_fma<T>(p, i + c, col0, x, acc[c]);
-  if (first == 0)
+  for (int64_t i = kFirst; i < whole; i += kChains)
+    for (int c = 0; c < kCount; ++c) column_fma<T>(p, i + c, col0, x, acc[c]);
+  if constexpr (kFirst == 0)
     for (int64_t i = whole; i < width; ++i) column_fma<T>(p, i, col0, x, acc[0]);
-  for (int k = 0; k < T; ++k) out[k] = _mm512_add_ps(_mm512_add_ps(acc[0][k], acc[1][k]), _mm512_add_ps(acc[2][k], acc[3][k]));
+  for (int k = 0; k < T; ++k) out[k] = pairwise_sum<0, kCount>(acc, k);
 }
 
 // The sums of one column block of 16 rows (its `width` columns at p, the first being column
@@ -75,18 +83,11 @@ inline void half_sums(const uint8_t* p, int64_t width, int64_t col0, const float
 template <int T>
 inline void block_sums(const uint8_t* p, int64_t width, int64_t col0, const float* const (&x)[T], __m512 (&out)[T]) {
   if constexpr (T == 1) {
-    __m512 acc[kChains][1];
-    for (int c = 0; c < kChains; ++c) acc[c][0] = _mm512_setzero_ps();
-    const int64_t whole = width / kChains * kChains;
-    for (int64_t i = 0; i < whole; i += kChains)
-      for (int c = 0; c < kChains; ++c) column_fma<1>(p, i + c, col0, x, acc[c]);
-    for (int64_t i = whole; i < width; ++i) column_fma<1>(p, i, col0, x, acc[0]);
-    out[0] = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(acc[0][0], acc[1][0]), _mm512_add_ps(acc[2][0], acc[3][0])),
-                           _mm512_add_ps(_mm512_add_ps(acc[4][0], acc[5][0]), _mm512_add_ps(acc[6][0], acc[7][0])));
+    chain_sums<1, 0, kChains>(p, width, col0, x, out);
   } else {
     __m512 lo[T], hi[T];
-    half_sums<T>(p, width, col0, x, 0, lo);
-    half_sums<T>(p, width, col0, x, 4, hi);
+    chain_sums<T, 0, kChains / 2>(p, width, col0, x, lo);
+    chain_sums<T, kChains / 2, kChains / 2>(p, width, col0, x, hi);
     for (int k = 0; k < T; ++k) out[k] = _mm512_add_ps(lo[k], hi[k]);
   }
 }

@@ -58,8 +58,8 @@ class ThreadPool {
   // What a run() hands over sits on one cache line and what its workers hand back on another, and
   // the mutex is taken only to wake a sleeping worker: the workers spin on `generation`, and a
   // core that writes or locks a line they are reading waits for it to come back (300 ns one way
-  // between the two cores of the Zen 4 VM here; an empty run() at 2 threads took 0.97-1.19 us
-  // with the mutex and everything on shared lines, 0.58-0.75 us now).
+  // between the two cores of the Zen 4 VM here; an empty run() at 2 threads took 1.02-1.14 us
+  // with the mutex and everything on shared lines, 0.68-0.78 us now).
   struct alignas(64) Start {
     std::atomic<const std::function<void(int, int)>*> job{nullptr};
     std::atomic<uint64_t> generation{0};  // bumped once per run(); workers spin on it, then sleep
