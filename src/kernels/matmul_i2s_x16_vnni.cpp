@@ -63,8 +63,7 @@ inline void block_in_place(const uint8_t* blk, const int8_t* q, __m512i (&acc)[4
   for (int m = 0; m < 8; ++m) {  // bytes 4m..4m+3 of each row's block
     const __m512i v = _mm512_loadu_si512(blk + 64 * m);
     for (int grp = 0; grp < 4; ++grp)  // group grp at bits 6 - 2 grp
-      acc[grp] = _mm512_dpbusd_epi32(acc[grp], _mm512_and_si512(v, _mm512_set1_epi8(char(3 << (6 - 2 * grp)))),
-                                     _mm512_set1_epi32(load_i32(q + 4 * m + 32 * grp)));
+      acc[grp] = dpbusd_bcast(acc[grp], _mm512_and_si512(v, _mm512_set1_epi8(char(3 << (6 - 2 * grp)))), q + 4 * m + 32 * grp);
   }
 }
 

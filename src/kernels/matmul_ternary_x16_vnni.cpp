@@ -109,7 +109,7 @@ struct Dots {
         __m512i c[8];
         lane_codes_in_place(blk + 2 * kInterleaveRows + 128 * lane, c);
         for (int j = 0; j < 8; ++j)
-          sum[0][j % 4] = _mm512_dpbusd_epi32(sum[0][j % 4], c[j], _mm512_set1_epi32(load_i32(y[0][b].qs + 4 * lane + 32 * j)));
+          sum[0][j % 4] = dpbusd_bcast(sum[0][j % 4], c[j], y[0][b].qs + 4 * lane + 32 * j);
       }
       for (int m = 1; m < 4; ++m) sum[0][m] = _mm512_srai_epi32(sum[0][m], 2 * m);
       return;

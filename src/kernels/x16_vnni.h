@@ -27,6 +27,17 @@ inline int32_t load_i32(const void* p) {
   return v;
 }
 
+// sum += vpdpbusd(codes, the 4 activation bytes at q broadcast to every lane), the broadcast
+// folded into the instruction as a {1to16} memory operand: GCC 12 emits a separate vpbroadcastd
+// for _mm512_set1_epi32 of a load, one more instruction per vpdpbusd in the decode loops. 2B4T's
+// decode matmul sequence at 1 thread, from memory, both versions in one process alternating tokens
+// between read passes (30 each, four rounds): I2_S 0.907-0.946 -> 0.909-0.966 of the read speed
+// (higher in each round), TQ2_0 0.944-0.971 both; the same speed from L2 (microbench).
+inline __m512i dpbusd_bcast(__m512i sum, __m512i codes, const int8_t* q) {
+  asm("vpdpbusd %2%{1to16%}, %1, %0" : "+v"(sum) : "v"(codes), "m"(*reinterpret_cast<const int32_t*>(q)));
+  return sum;
+}
+
 // The GF(2) bit matrix for gf2p8affineqb (output bit i is the parity of x AND byte 7 - i of the
 // matrix) that moves bits 2s, 2s + 1 of each byte to bits 0, 1 and clears the rest.
 constexpr uint64_t bit_pair_matrix(int s) {
