@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/tensor_type.h"
+#include "kernels/repack.h"
 #include "kernels/thread_pool.h"
 
 namespace trit {
@@ -25,6 +26,8 @@ struct WeightMatrix {
   // 0: rows as stored in the file; kInterleaveRows (16): Q4_0 / Q8_0 in kernels/repack.h's
   // 16-row groups, which only the variants with a MatmulVariant::rows_x16 read.
   int interleave = 0;
+  // TQ2_0 / TQ1_0 / I2_S in 16-row groups: the layout's span width (kernels/repack.h x16_spans).
+  int64_t ternary_span_cols = kTernarySpanColumns;
 };
 
 // Whose float rounding a kernel follows where it has the choice (today: TQ2_0 on the 16-row layout,

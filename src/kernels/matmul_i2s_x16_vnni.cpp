@@ -133,10 +133,10 @@ void x16_tile(const MatmulArgs& a, const X16Spans& sp, int64_t g, int64_t t0) {
 }
 
 // One token, row groups [g0, g1), walked by for_each_span_group (x16_vnni.h), each group's exact
-// int32 sum so far waiting in y (its bits) between spans. A span (at most kTernarySpanColumns / 128
-// blocks) is far below kFoldBlocks, so one fold per span keeps the chains exact.
+// int32 sum so far waiting in y (its bits) between spans. A span (at most kTernaryWideSpanColumns / 128
+// blocks) is within kFoldBlocks, so one fold per span keeps the chains exact.
 void one_token(const MatmulArgs& a, const X16Spans& sp, int64_t g0, int64_t g1) {
-  static_assert(kTernarySpanColumns / kQK_I2_S <= kFoldBlocks);
+  static_assert(kTernaryWideSpanColumns / kQK_I2_S <= kFoldBlocks);
   const Token tok = token(a, 0);
   for_each_span_group(*a.w, sp, g0, g1, [&](int64_t s, int64_t g, const uint8_t* p) {
     float* out = a.y + g * kInterleaveRows;
@@ -152,7 +152,7 @@ void one_token(const MatmulArgs& a, const X16Spans& sp, int64_t g0, int64_t g1) 
 
 template <bool kGfni>
 void x16_rows(const MatmulArgs& a, int64_t r0, int64_t r1) {
-  const X16Spans sp = x16_spans(TensorType::I2_S, a.w->rows, a.w->cols);
+  const X16Spans sp = x16_spans(TensorType::I2_S, a.w->rows, a.w->cols, a.w->ternary_span_cols);
   if (a.n_tokens == 1) return one_token(a, sp, r0 / kInterleaveRows, r1 / kInterleaveRows);
   for_each_tile<kTile, 4>(a, r0, r1, [&](auto T, int64_t g, int64_t t) { x16_tile<T(), kGfni>(a, sp, g, t); });
 }

@@ -146,8 +146,10 @@ bool can_interleave(TensorType type, int64_t rows) {
          rows > 0 && rows % kInterleaveRows == 0;
 }
 
-X16Spans x16_spans(TensorType type, int64_t rows, int64_t cols) {
+X16Spans x16_spans(TensorType type, int64_t rows, int64_t cols, int64_t ternary_span_cols) {
   TRIT_ASSERT(can_interleave(type, rows));
+  TRIT_ASSERT(ternary_span_cols > 0 && ternary_span_cols % quant::kQK_K == 0 &&
+              ternary_span_cols <= kTernaryWideSpanColumns);
   const int64_t groups = rows / kInterleaveRows;
   auto of = [&](int64_t block_cols, int64_t row_block_bytes, int64_t span_cols) {
     const int64_t nb = cols / block_cols;
@@ -156,20 +158,21 @@ X16Spans x16_spans(TensorType type, int64_t rows, int64_t cols) {
   };
   switch (type) {
     case TensorType::F16: return of(1, 2, kF16ColumnBlock);
-    case TensorType::TQ2_0: return of(quant::kQK_K, sizeof(quant::TQ2_0Block), kTernarySpanColumns);
-    case TensorType::TQ1_0: return of(quant::kQK_K, sizeof(quant::TQ1_0Block), kTernarySpanColumns);
-    case TensorType::I2_S: return of(quant::kQK_I2_S, quant::kI2sBlockBytes, kTernarySpanColumns);
+    case TensorType::TQ2_0: return of(quant::kQK_K, sizeof(quant::TQ2_0Block), ternary_span_cols);
+    case TensorType::TQ1_0: return of(quant::kQK_K, sizeof(quant::TQ1_0Block), ternary_span_cols);
+    case TensorType::I2_S: return of(quant::kQK_I2_S, quant::kI2sBlockBytes, ternary_span_cols);
     case TensorType::Q8_0: return of(32, sizeof(quant::Q8_0Block), 0);
     default: return of(32, sizeof(quant::Q4_0Block), 0);
   }
 }
 
-void repack_interleaved(TensorType type, const uint8_t* src, uint8_t* dst, int64_t rows, int64_t cols) {
-  repack_interleaved_groups(type, src, dst, rows, cols, 0, rows / kInterleaveRows);
+void repack_interleaved(TensorType type, const uint8_t* src, uint8_t* dst, int64_t rows, int64_t cols,
+                        int64_t ternary_span_cols) {
+  repack_interleaved_groups(type, src, dst, rows, cols, 0, rows / kInterleaveRows, ternary_span_cols);
 }
 
 void repack_interleaved_groups(TensorType type, const uint8_t* src, uint8_t* dst, int64_t rows, int64_t cols,
-                               int64_t g0, int64_t g1) {
+                               int64_t g0, int64_t g1, int64_t ternary_span_cols) {
   TRIT_ASSERT(0 <= g0 && g0 <= g1 && g1 <= rows / kInterleaveRows);
   if (type == TensorType::F16) {
     TRIT_ASSERT(can_interleave(type, rows));
@@ -177,11 +180,11 @@ void repack_interleaved_groups(TensorType type, const uint8_t* src, uint8_t* dst
   }
   if (type == TensorType::I2_S) {
     TRIT_ASSERT(can_interleave(type, rows) && cols % quant::kQK_I2_S == 0);
-    return interleave_i2_s(src, dst, x16_spans(type, rows, cols), g0, g1);
+    return interleave_i2_s(src, dst, x16_spans(type, rows, cols, ternary_span_cols), g0, g1);
   }
   if (type == TensorType::TQ2_0 || type == TensorType::TQ1_0) {
     TRIT_ASSERT(can_interleave(type, rows) && cols % quant::kQK_K == 0);
-    const X16Spans sp = x16_spans(type, rows, cols);
+    const X16Spans sp = x16_spans(type, rows, cols, ternary_span_cols);
     return type == TensorType::TQ2_0 ? interleave_tq2_0(src, dst, sp, g0, g1) : interleave_tq1_0(src, dst, sp, g0, g1);
   }
   TRIT_ASSERT(can_interleave(type, rows) && cols % 32 == 0);

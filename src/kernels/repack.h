@@ -76,8 +76,25 @@ struct X16Spans {
 inline constexpr int64_t kF16ColumnBlock = 512;
 inline constexpr int64_t kTernarySpanColumns = 2560;
 
-// The spans of `type`'s 16-row layout for a rows x cols matrix (can_interleave(type, rows)).
-X16Spans x16_spans(TensorType type, int64_t rows, int64_t cols);
+// The ternary layouts' span width when several threads share each one-token matmul: one span for
+// any real matrix (a multiple of both blocks, and small enough for the I2_S kernel's exact chains).
+// Threads claim a matrix in pieces of row groups (ThreadPool::parallel_for_dynamic), and a piece
+// of a layout in spans is one stream per span. A throwaway harness timing each kind of matrix in
+// decode's matmul sequence between read passes, the two layouts alternating: 2B4T TQ2_0's down
+// (6912 columns, three spans) streamed at 73-75% of the read speed at 2 threads (gate/up: 91%),
+// as one span at 73-84%; I2_S 80 / 80% -> 83 / 86%, TQ1_0 78 / 91% -> 86 / 90%. At 1 thread the
+// spans are faster (TQ2_0 91-92% against 86-87%).
+inline constexpr int64_t kTernaryWideSpanColumns = 65536;
+
+// The ternary span width for one-token matmuls on n_threads threads (above).
+inline constexpr int64_t ternary_span_columns(int n_threads) {
+  return n_threads > 1 ? kTernaryWideSpanColumns : kTernarySpanColumns;
+}
+
+// The spans of `type`'s 16-row layout for a rows x cols matrix (can_interleave(type, rows)); the
+// ternary types' spans are ternary_span_cols wide (a positive multiple of 256, at most
+// kTernaryWideSpanColumns), the other types' fixed.
+X16Spans x16_spans(TensorType type, int64_t rows, int64_t cols, int64_t ternary_span_cols = kTernarySpanColumns);
 
 // The TQ1_0 16-row layout: 13 chunks per group and block, 5 planes of 4 elements per chunk, 64 planes.
 inline constexpr int kTq1Chunks = 13, kTq1PlanesPerChunk = 5, kTq1Planes = 64;
@@ -85,14 +102,16 @@ inline constexpr int kTq1Chunks = 13, kTq1PlanesPerChunk = 5, kTq1Planes = 64;
 // Whether repack_interleaved() handles `type` (Q4_0, Q8_0, TQ1_0, TQ2_0, I2_S, F16) with `rows` rows.
 bool can_interleave(TensorType type, int64_t rows);
 
-// dst (rows * row_bytes bytes) = the row-major matrix at src in the 16-row layout.
-void repack_interleaved(TensorType type, const uint8_t* src, uint8_t* dst, int64_t rows, int64_t cols);
+// dst (rows * row_bytes bytes) = the row-major matrix at src in the 16-row layout (ternary spans
+// ternary_span_cols wide, x16_spans).
+void repack_interleaved(TensorType type, const uint8_t* src, uint8_t* dst, int64_t rows, int64_t cols,
+                        int64_t ternary_span_cols = kTernarySpanColumns);
 
 // The same for groups [g0, g1) only (rows 16 g0 .. 16 g1 of src): each group's bytes go where
 // repack_interleaved puts them, so calls over consecutive ranges build the whole layout while the
 // caller releases the source rows already read (model/weights.cpp, a large head).
 void repack_interleaved_groups(TensorType type, const uint8_t* src, uint8_t* dst, int64_t rows, int64_t cols,
-                               int64_t g0, int64_t g1);
+                               int64_t g0, int64_t g1, int64_t ternary_span_cols = kTernarySpanColumns);
 
 // Row `row` of an F16 matrix stored in the 16-row layout, as the file's row-major F16 values
 // (the token embedding lookup of a tied head).

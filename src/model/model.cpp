@@ -89,7 +89,7 @@ Result<std::unique_ptr<Model>> Model::load(const std::string& path, const ModelO
              : tq1_reads_16_row_groups() ? 0
                                          : default_repack_budget(*file, *hp, opts);
   }
-  auto weights = bind_weights(*file, *hp, repack, budget);
+  auto weights = bind_weights(*file, *hp, repack, budget, ternary_span_columns(threads));
   if (!weights) return weights.error();
   auto model = std::unique_ptr<Model>(new Model(std::move(*file), std::move(*hp), opts));
   model->repack_ = {.repacked = weights->tq1_repacked, .kept = weights->tq1_kept,

@@ -64,7 +64,8 @@ std::vector<bool> choose_repacks(std::span<const int64_t> extra, int64_t budget)
 // (faster kernels, 22% more bytes; the file's TQ1_0 pages are then dropped from this process, so
 // resident memory grows by the difference only). tq1_budget caps that growth (bytes,
 // choose_repacks); the matrices over it stay TQ1_0, whose kernel computes the same values.
+// ternary_span_cols: the ternary 16-row layouts' span width (kernels/repack.h ternary_span_columns).
 Result<ModelWeights> bind_weights(const gguf::File& file, const HParams& hp, bool repack = true,
-                                  int64_t tq1_budget = kRepackAll);
+                                  int64_t tq1_budget = kRepackAll, int64_t ternary_span_cols = kTernarySpanColumns);
 
 }  // namespace trit

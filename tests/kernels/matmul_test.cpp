@@ -207,21 +207,25 @@ TEST(Interleaved, I2sOneTokenLongExtremeRowIsExact) {
 // Ternary matrices wider than kTernarySpanColumns come in column spans (repack.h), the last one
 // narrower here (6912 columns, 2B4T's down matrix: TQ2_0 / TQ1_0 spans of 10, 10, 7 blocks, I2_S of
 // 20, 20, 14); one token walks them span-major with the running sums in y, tiles group by group.
-// Both must give the reference's bits (and TQ2_0's ggml order its row-major kernel's).
+// Models loaded for several threads lay them out in one span (ternary_span_columns). Every width
+// must give the reference's bits (and TQ2_0's ggml order its row-major kernel's).
 TEST(Interleaved, TernaryColumnSpansEqualReferenceBitForBit) {
-  for (TensorType type : {TensorType::TQ2_0, TensorType::TQ1_0, TensorType::I2_S}) {
+  for (TensorType type : {TensorType::TQ2_0, TensorType::TQ1_0, TensorType::I2_S})
+  for (const auto& [span_cols, n_spans] : {std::pair{kTernarySpanColumns, int64_t(3)}, std::pair{int64_t(1024), int64_t(7)},
+                                           std::pair{kTernaryWideSpanColumns, int64_t(1)}}) {
     const MatmulVariant* fast = nullptr;
     for (const auto& v : matmul_variants(type))
       if (v.interleaves()) fast = &v;
     if (fast == nullptr || !isa_available(fast->isa)) continue;
     const int64_t rows = 48, cols = 6912;
     const auto ow = test::random_weights(type, rows, cols, 21);
-    ASSERT_GT(x16_spans(type, rows, cols).n_spans(), 2);
+    ASSERT_EQ(x16_spans(type, rows, cols, span_cols).n_spans(), n_spans);
     std::vector<uint8_t> packed(ow.bytes.size());
-    repack_interleaved(type, ow.bytes.data(), packed.data(), rows, cols);
+    repack_interleaved(type, ow.bytes.data(), packed.data(), rows, cols, span_cols);
     WeightMatrix pw = ow.w;
     pw.data = packed.data();
     pw.interleave = kInterleaveRows;
+    pw.ternary_span_cols = span_cols;
     for (int64_t n_tokens : {1, 2, 9}) {
       const auto x = test::random_floats(n_tokens * cols, uint32_t(n_tokens + 3));
       for (int threads : {1, 2, 3}) {
@@ -231,13 +235,14 @@ TEST(Interleaved, TernaryColumnSpansEqualReferenceBitForBit) {
         matmul_with(*fast, pw, x.data(), n_tokens, got.data(), pool);
         for (size_t i = 0; i < want.size(); ++i)
           ASSERT_EQ(std::bit_cast<uint32_t>(got[i]), std::bit_cast<uint32_t>(want[i]))
-              << fast->name << " tokens=" << n_tokens << " threads=" << threads << " i=" << i;
+              << fast->name << " span " << span_cols << " tokens=" << n_tokens << " threads=" << threads << " i=" << i;
         if (fast->rows_x16_ggml == nullptr) continue;
         matmul_with(*fast, ow.w, x.data(), n_tokens, want.data(), pool, MatmulOrder::kGgmlX86);
         matmul_with(*fast, pw, x.data(), n_tokens, got.data(), pool, MatmulOrder::kGgmlX86);
         for (size_t i = 0; i < want.size(); ++i)
           ASSERT_EQ(std::bit_cast<uint32_t>(got[i]), std::bit_cast<uint32_t>(want[i]))
-              << fast->name << " (ggml x86 order) tokens=" << n_tokens << " threads=" << threads << " i=" << i;
+              << fast->name << " (ggml x86 order) span " << span_cols << " tokens=" << n_tokens << " threads=" << threads
+              << " i=" << i;
       }
     }
   }
@@ -330,6 +335,9 @@ TEST(Repack, ColumnSpansTileTheMatrixInWalkOrder) {
   }
   EXPECT_EQ(x16_spans(TensorType::TQ2_0, 16, 6912).n_spans(), 3);  // 10, 10, 7 blocks
   EXPECT_EQ(x16_spans(TensorType::TQ2_0, 16, 2560).n_spans(), 1);
+  EXPECT_EQ(x16_spans(TensorType::TQ2_0, 16, 6912, ternary_span_columns(1)).n_spans(), 3);
+  EXPECT_EQ(x16_spans(TensorType::I2_S, 16, 6912, ternary_span_columns(2)).n_spans(), 1);
+  EXPECT_EQ(x16_spans(TensorType::F16, 16, 1100, ternary_span_columns(2)).n_spans(), 3);  // F16 keeps its blocks
   EXPECT_EQ(x16_spans(TensorType::Q8_0, 16, 8192).n_spans(), 1);
 }
 
