@@ -11,6 +11,11 @@
 namespace trit {
 
 void rms_norm(const float* x, const float* w, float* y, int64_t n, float eps, bool ggml_order) {
+  // In decode the weights come from memory (the matmuls' stream evicts them between layers): ask for
+  // all their lines now, so they arrive while the sum of squares runs instead of one by one in the
+  // loop below. 2B4T TQ2_0 decode, per-phase timers, alternating builds, three rounds: the four
+  // norms of a token 277-337 -> 216-253 us at 1 thread.
+  for (int64_t i = 0; i < n; i += 16) __builtin_prefetch(w + i);
   double sum = 0.0;
   if (ggml_order) {
     for (int64_t i = 0; i < n; ++i) sum += double(x[i] * x[i]);
