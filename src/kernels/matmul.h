@@ -30,6 +30,9 @@ struct WeightMatrix {
   int64_t ternary_span_cols = kTernarySpanColumns;
 };
 
+// The spans of w's 16-row layout (w.interleave == kInterleaveRows), as it was rewritten at load.
+inline X16Spans x16_spans(const WeightMatrix& w) { return x16_spans(w.type, w.rows, w.cols, w.ternary_span_cols); }
+
 // Whose float rounding a kernel follows where it has the choice (today: TQ2_0 on the 16-row layout,
 // kernels/matmul_ternary_x16_vnni.cpp). The integer sums are exact either way.
 enum class MatmulOrder {

@@ -152,7 +152,7 @@ void one_token(const MatmulArgs& a, const X16Spans& sp, int64_t g0, int64_t g1) 
 
 template <bool kGfni>
 void x16_rows(const MatmulArgs& a, int64_t r0, int64_t r1) {
-  const X16Spans sp = x16_spans(TensorType::I2_S, a.w->rows, a.w->cols, a.w->ternary_span_cols);
+  const X16Spans sp = x16_spans(*a.w);
   if (a.n_tokens == 1) return one_token(a, sp, r0 / kInterleaveRows, r1 / kInterleaveRows);
   for_each_tile<kTile, 4>(a, r0, r1, [&](auto T, int64_t g, int64_t t) { x16_tile<T(), kGfni>(a, sp, g, t); });
 }

@@ -165,7 +165,7 @@ void x16_tile_ggml(const MatmulArgs& a, const X16Spans& sp, int64_t g, int64_t t
 
 template <bool kGfni>
 void x16_rows(const MatmulArgs& a, int64_t r0, int64_t r1) {
-  const X16Spans sp = x16_spans(TensorType::TQ2_0, a.w->rows, a.w->cols, a.w->ternary_span_cols);
+  const X16Spans sp = x16_spans(*a.w);
   thread_local std::vector<int32_t> inits;
   ternary_block_offsets(a, sp.n_blocks, inits);
   if (a.n_tokens == 1)
@@ -177,7 +177,7 @@ void x16_rows(const MatmulArgs& a, int64_t r0, int64_t r1) {
 
 template <bool kGfni>
 void x16_rows_ggml(const MatmulArgs& a, int64_t r0, int64_t r1) {
-  const X16Spans sp = x16_spans(TensorType::TQ2_0, a.w->rows, a.w->cols, a.w->ternary_span_cols);
+  const X16Spans sp = x16_spans(*a.w);
   const int64_t nb = sp.n_blocks;
   thread_local std::vector<LaneInit> inits;
   inits.resize(size_t(a.n_tokens * nb));

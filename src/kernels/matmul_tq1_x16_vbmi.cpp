@@ -98,7 +98,7 @@ constexpr int kPrefetchBlocks = 4;
 }  // namespace
 
 void x16_rows_tq1_q8k(const MatmulArgs& a, int64_t r0, int64_t r1) {
-  const X16Spans sp = x16_spans(TensorType::TQ1_0, a.w->rows, a.w->cols, a.w->ternary_span_cols);
+  const X16Spans sp = x16_spans(*a.w);
   thread_local std::vector<int32_t> inits;
   ternary_block_offsets(a, sp.n_blocks, inits);
   const Tables tables;

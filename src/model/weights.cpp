@@ -130,13 +130,13 @@ bool interleaved_kernel(TensorType type, const WeightMatrix& m) {
 
 // TQ1_0 -> TQ2_0 at dst (tq2_size(m) bytes), straight into 16-row groups when the TQ2_0 kernel
 // reads those: the row-major TQ2_0 goes through `scratch`, one buffer for every matrix.
-void repack_tq1(WeightMatrix& m, uint8_t* dst, std::vector<uint8_t>& scratch, int64_t span_cols) {
+void repack_tq1(WeightMatrix& m, uint8_t* dst, std::vector<uint8_t>& scratch) {
   const int64_t blocks_per_row = m.cols / quant::kQK_K;
   const bool interleave = interleaved_kernel(TensorType::TQ2_0, m);
   if (interleave) {
     scratch.resize(size_t(tq2_size(m)));
     repack_tq1_0_as_tq2_0(m.data, scratch.data(), blocks_per_row * m.rows);
-    repack_interleaved(TensorType::TQ2_0, scratch.data(), dst, m.rows, m.cols, span_cols);
+    repack_interleaved(TensorType::TQ2_0, scratch.data(), dst, m.rows, m.cols, m.ternary_span_cols);
   } else {
     repack_tq1_0_as_tq2_0(m.data, dst, blocks_per_row * m.rows);
   }
@@ -145,7 +145,6 @@ void repack_tq1(WeightMatrix& m, uint8_t* dst, std::vector<uint8_t>& scratch, in
   m.data = dst;
   m.row_bytes = size_t(tq2_0_bytes(blocks_per_row));
   m.interleave = interleave ? kInterleaveRows : 0;
-  m.ternary_span_cols = span_cols;
 }
 
 // The file's pages a rewrite has read are released every kReleaseBytes of source, so a large head
@@ -154,18 +153,17 @@ constexpr size_t kReleaseBytes = size_t(32) << 20;
 
 // m into kernels/repack.h's 16-row groups at dst (the same bytes, so memory does not grow), a
 // slice of groups at a time, releasing the file's pages as it goes.
-void interleave_rows(WeightMatrix& m, uint8_t* dst, int64_t span_cols) {
+void interleave_rows(WeightMatrix& m, uint8_t* dst) {
   const int64_t n_groups = m.rows / kInterleaveRows;
   const size_t group_bytes = m.row_bytes * kInterleaveRows;
   const int64_t per_slice = std::max<int64_t>(1, int64_t(kReleaseBytes / group_bytes));
   for (int64_t g = 0; g < n_groups; g += per_slice) {
     const int64_t g_end = std::min(n_groups, g + per_slice);
-    repack_interleaved_groups(m.type, m.data, dst, m.rows, m.cols, g, g_end, span_cols);
+    repack_interleaved_groups(m.type, m.data, dst, m.rows, m.cols, g, g_end, m.ternary_span_cols);
     release_pages(m.data + size_t(g) * group_bytes, size_t(g_end - g) * group_bytes);
   }
   m.data = dst;
   m.interleave = kInterleaveRows;
-  m.ternary_span_cols = span_cols;
 }
 
 // m copied unchanged to dst, releasing the file's pages as it goes.
@@ -319,9 +317,10 @@ Result<ModelWeights> bind_weights(const gguf::File& file, const HParams& hp, boo
   scratch.reserve(largest);
   uint8_t* dst = arena.data();
   for (const Rewrite& r : plan) {
+    r.m->ternary_span_cols = ternary_span_cols;  // the layout the rewrite writes and the kernels read
     switch (r.how) {
-      case How::kTq1AsTq2: repack_tq1(*r.m, dst, scratch, ternary_span_cols); break;
-      case How::kInterleave: interleave_rows(*r.m, dst, ternary_span_cols); break;
+      case How::kTq1AsTq2: repack_tq1(*r.m, dst, scratch); break;
+      case How::kInterleave: interleave_rows(*r.m, dst); break;
       case How::kCopy: copy_rows(*r.m, dst); break;
     }
     w.repacked_bytes += int64_t(r.bytes);
