@@ -60,6 +60,46 @@ inline __m512 round_f16(__m512 x) {
   return _mm512_cvtph_ps(_mm512_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
 }
 
+// ---- the cache rows ahead of a decode step's walk ----
+//
+// A decode step reads each layer's K and V from memory (the weights stream through the caches
+// between one layer's attention and the next), and the scores' walk (8 keys at a time, 8 bytes of
+// each per step) hardly gets the hardware prefetchers going: without help one KV head's 4 queries
+// ran at a fifth of the read bandwidth. So a decode call asks for the K rows kDecodeAheadKeys
+// keys ahead of the scores, then for the V rows as far ahead of P·V, and the rows arrive while
+// the keys before them are computed. Zen 4, benchmarks/attention_bench.cpp from memory, the builds
+// alternating, three rounds: 5.0-6.0 -> 3.6-4.5 us at 128 keys, 20.5-22 -> 15-17 at 512, 89-114 ->
+// 64-71 at 2048, where asking for all the K rows and then all the V rows before computing took
+// the time of both; in cache unchanged. 8 to 32 keys ahead measured alike, 64 to 256 slower
+// (71-82 us at 2048).
+// Prompts skip it: their blocks' K and V are in L2.
+constexpr int64_t kDecodeAheadKeys = 16;
+
+// Asks for every cache line of n rows (row_bytes each, stride halves apart). Always inlined, and
+// so must be any helper around it: GCC treats a function whose only effect is a prefetch as
+// having none and drops its calls (a non-inlined ask() below compiled to nothing).
+inline __attribute__((always_inline)) void prefetch_rows(const fp16_t* rows, int64_t n, int64_t stride,
+                                                         int64_t row_bytes) {
+  for (int64_t j = 0; j < n; ++j) {
+    const auto* row = reinterpret_cast<const char*>(rows + j * stride);
+    for (int64_t o = 0; o < row_bytes; o += 64) _mm_prefetch(row + o, _MM_HINT_T0);
+  }
+}
+
+// K or V rows asked for `keys` ahead of a walk over them (keys 0: none).
+struct RowsAhead {
+  int64_t keys = 0;
+  int64_t stride = 0;     // halves from one row to the next
+  int64_t row_bytes = 0;
+  int64_t n = 0;          // rows there are
+  // Rows j + keys .. j + keys + count - 1, those below n.
+  __attribute__((always_inline)) void ask(const fp16_t* rows, int64_t j, int64_t count) const {
+    if (keys == 0) return;
+    const int64_t a = j + keys, e = std::min(n, a + count);
+    if (a < e) prefetch_rows(rows + a * stride, e - a, stride, row_bytes);
+  }
+};
+
 // ---- scores ----
 
 // The queries for the scores, in tiles of 4 (nt tiles; query qi of tile t is slot qi * nt + t):
@@ -119,12 +159,13 @@ inline __m512 reduce4(__m512 a, __m512 b, __m512 c, __m512 d) {
 // key and are not stored.
 template <int NT>
 void scores_tile(const float* qa, const fp16_t* k, int64_t kv_stride, int64_t head_dim, int64_t n, float scale,
-                 float* st) {
+                 float* st, const RowsAhead& ahead) {
   constexpr int kKeys = NT == 1 ? 8 : kLanes / NT, kSlots = 4 * NT, kGroups = kKeys * NT / 4;
   const int64_t full_quads = head_dim / 4;
   const __mmask8 rest = __mmask8((1u << (head_dim % 4)) - 1);
   const __m512 vscale = _mm512_set1_ps(scale);
   for (int64_t r0 = 0; r0 < n; r0 += kKeys) {
+    ahead.ask(k, r0, kKeys);
     const fp16_t* kr[kKeys];
     for (int kk = 0; kk < kKeys; ++kk) kr[kk] = k + std::min(r0 + kk, n - 1) * kv_stride;
     __m512 acc[kKeys][NT];
@@ -289,7 +330,7 @@ void softmax_lanes(float* st, const Slots& sl) {
 // Zen 4: 15-25% less time than a multiply and an add.)
 template <int QT, int DT>
 void pv_tile(const float* st, const Slots& sl, int s0, const fp16_t* v, int64_t kv_stride, const Chunks& ch,
-             int64_t c0) {
+             int64_t c0, const RowsAhead& ahead) {
   // Every loop over acc is unrolled: a runtime index would keep the accumulators in memory.
   __m512 acc[QT][DT];
   __mmask16 m[DT];
@@ -302,6 +343,7 @@ void pv_tile(const float* st, const Slots& sl, int s0, const fp16_t* v, int64_t 
   const fp16_t* vr = v + 16 * c0;
   const float* p = st + s0;
   for (int64_t j = 0; j < lo; ++j, vr += kv_stride, p += sl.n) {
+    ahead.ask(v, j, 1);
     __m512 vv[DT];
     for (int dt = 0; dt < DT; ++dt) vv[dt] = load_f16(vr + 16 * dt, m[dt]);
 #pragma GCC unroll 16
@@ -332,21 +374,25 @@ void pv_tile(const float* st, const Slots& sl, int s0, const fp16_t* v, int64_t 
 // All chunks of QT slots from s0: 16 / QT chunks per pass (16 accumulators; at most 8), the rest
 // one at a time.
 template <int QT>
-void pv_slots(const float* st, const Slots& sl, int s0, const fp16_t* v, int64_t kv_stride, const Chunks& ch) {
+void pv_slots(const float* st, const Slots& sl, int s0, const fp16_t* v, int64_t kv_stride, const Chunks& ch,
+              const RowsAhead& ahead) {
   constexpr int kChunks = std::min(kLanes / QT, 8);
+  const RowsAhead none;  // the first pass asks for whole rows; the later ones find them in cache
   int64_t c = 0;
-  for (; c + kChunks <= ch.n; c += kChunks) pv_tile<QT, kChunks>(st, sl, s0, v, kv_stride, ch, c);
-  for (; c < ch.n; ++c) pv_tile<QT, 1>(st, sl, s0, v, kv_stride, ch, c);
+  for (; c + kChunks <= ch.n; c += kChunks)
+    pv_tile<QT, kChunks>(st, sl, s0, v, kv_stride, ch, c, c == 0 ? ahead : none);
+  for (; c < ch.n; ++c) pv_tile<QT, 1>(st, sl, s0, v, kv_stride, ch, c, c == 0 ? ahead : none);
 }
 
 // out = sum over each real slot's keys of p * v: the largest tiles of 16, 8, 4, 2, 1 slots that fit.
-void pv_all(const float* st, const Slots& sl, const fp16_t* v, int64_t kv_stride, const Chunks& ch) {
+void pv_all(const float* st, const Slots& sl, const fp16_t* v, int64_t kv_stride, const Chunks& ch,
+            const RowsAhead& ahead) {
   int s = 0;
-  for (; s + 16 <= sl.n_real; s += 16) pv_slots<16>(st, sl, s, v, kv_stride, ch);
-  for (; s + 8 <= sl.n_real; s += 8) pv_slots<8>(st, sl, s, v, kv_stride, ch);
-  for (; s + 4 <= sl.n_real; s += 4) pv_slots<4>(st, sl, s, v, kv_stride, ch);
-  for (; s + 2 <= sl.n_real; s += 2) pv_slots<2>(st, sl, s, v, kv_stride, ch);
-  for (; s < sl.n_real; ++s) pv_slots<1>(st, sl, s, v, kv_stride, ch);
+  for (; s + 16 <= sl.n_real; s += 16) pv_slots<16>(st, sl, s, v, kv_stride, ch, ahead);
+  for (; s + 8 <= sl.n_real; s += 8) pv_slots<8>(st, sl, s, v, kv_stride, ch, ahead);
+  for (; s + 4 <= sl.n_real; s += 4) pv_slots<4>(st, sl, s, v, kv_stride, ch, ahead);
+  for (; s + 2 <= sl.n_real; s += 2) pv_slots<2>(st, sl, s, v, kv_stride, ch, ahead);
+  for (; s < sl.n_real; ++s) pv_slots<1>(st, sl, s, v, kv_stride, ch, ahead);
 }
 
 // ---- one call ----
@@ -354,8 +400,10 @@ void pv_all(const float* st, const Slots& sl, const fp16_t* v, int64_t kv_stride
 // Query tiles of the scores (4 queries each): as few as hold the call's queries.
 int qk_tiles(int n_real) { return n_real > 8 ? 4 : n_real > 4 ? 2 : 1; }
 
-// Queries q_first .. q_first + n_real of the block (query i: token i / n_heads, head i % n_heads).
-void run_slots(const AttentionBlock& b, int64_t q_first, int n_real, const Chunks& ch, float* scratch) {
+// Queries q_first .. q_first + n_real of the block (query i: token i / n_heads, head i % n_heads),
+// asking for K and V rows ahead_keys ahead of the walks (0: not at all).
+void run_slots(const AttentionBlock& b, int64_t q_first, int n_real, const Chunks& ch, float* scratch,
+               int64_t ahead_keys) {
   const int64_t hdp = ch.n * kLanes;  // a head padded to whole chunks
   float* rows = scratch;              // [16][hdp] widened fp16 queries
   float* qa = rows + kLanes * hdp;    // [hdp / 4][tiles][16] the same arranged for the scores
@@ -379,41 +427,25 @@ void run_slots(const AttentionBlock& b, int64_t q_first, int n_real, const Chunk
     }
   arrange_queries(rows, hdp, nt, qa);
   const int64_t n_keys = sl.max_kv(0, sl.n);
-  if (nt == 1) scores_tile<1>(qa, b.k, b.kv_stride, b.head_dim, n_keys, b.scale, st);
-  else if (nt == 2) scores_tile<2>(qa, b.k, b.kv_stride, b.head_dim, n_keys, b.scale, st);
-  else scores_tile<4>(qa, b.k, b.kv_stride, b.head_dim, n_keys, b.scale, st);
+  const RowsAhead ahead{ahead_keys, b.kv_stride, b.head_dim * int64_t(sizeof(fp16_t)), n_keys};
+  ahead.ask(b.k, -ahead_keys, ahead_keys);
+  if (nt == 1) scores_tile<1>(qa, b.k, b.kv_stride, b.head_dim, n_keys, b.scale, st, ahead);
+  else if (nt == 2) scores_tile<2>(qa, b.k, b.kv_stride, b.head_dim, n_keys, b.scale, st, ahead);
+  else scores_tile<4>(qa, b.k, b.kv_stride, b.head_dim, n_keys, b.scale, st, ahead);
+  ahead.ask(b.v, -ahead_keys, ahead_keys);
   softmax_lanes(st, sl);
-  pv_all(st, sl, b.v, b.kv_stride, ch);
-}
-
-// Asks for every cache line of n rows (row_bytes each, stride halves apart). A decode step reads
-// each layer's K and V from memory (the weights stream through the caches between one layer's
-// attention and the next), and this kernel's walk over them (8 keys at a time, 8 bytes of each
-// key per step) hardly gets the hardware prefetchers going: one KV head's 4 queries from memory
-// ran at a fifth of the read bandwidth. Asking for all of the block's K rows, then its V rows,
-// first: Zen 4, benchmarks/attention_bench.cpp, the two builds alternating, from memory 9.1-9.4 ->
-// 4.7-5.7 us at 128 keys, 37 -> 19.5-20 at 512, 149 -> 84-97 at 2048; in cache 5-15% slower,
-// which prompts (their blocks' K and V are in L2) do not pay. The portable kernel, slower per
-// key, got 10-15% slower with it and goes without.
-void prefetch_rows(const fp16_t* rows, int64_t n, int64_t stride, int64_t row_bytes) {
-  for (int64_t j = 0; j < n; ++j) {
-    const auto* row = reinterpret_cast<const char*>(rows + j * stride);
-    for (int64_t o = 0; o < row_bytes; o += 64) _mm_prefetch(row + o, _MM_HINT_T0);
-  }
+  pv_all(st, sl, b.v, b.kv_stride, ch, ahead);
 }
 
 }  // namespace
 
 void attention_block_f16(const AttentionBlock& b, float* scratch) {
-  if (b.n_tokens == 1) {  // decode: the cache comes from memory (a prompt's is in L2)
-    prefetch_rows(b.k, b.n_kv, b.kv_stride, b.head_dim * int64_t(sizeof(fp16_t)));
-    prefetch_rows(b.v, b.n_kv, b.kv_stride, b.head_dim * int64_t(sizeof(fp16_t)));
-  }
+  const int64_t ahead = b.n_tokens == 1 ? kDecodeAheadKeys : 0;
   const Chunks ch{(b.head_dim + kLanes - 1) / kLanes,
                   __mmask16((1u << ((b.head_dim - 1) % kLanes + 1)) - 1)};
   const int64_t n_queries = b.n_tokens * b.n_heads;
   for (int64_t q0 = 0; q0 < n_queries; q0 += kLanes)
-    run_slots(b, q0, int(std::min<int64_t>(kLanes, n_queries - q0)), ch, scratch);
+    run_slots(b, q0, int(std::min<int64_t>(kLanes, n_queries - q0)), ch, scratch, ahead);
 }
 
 }  // namespace trit::avx512
