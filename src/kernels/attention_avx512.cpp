@@ -67,7 +67,7 @@ inline __m512 round_f16(__m512 x) {
 // each per step) hardly gets the hardware prefetchers going: without help one KV head's 4 queries
 // ran at a fifth of the read bandwidth. So a decode call asks for the K rows kDecodeAheadKeys
 // keys ahead of the scores, then for the V rows as far ahead of P·V, and the rows arrive while
-// the keys before them are computed. Zen 4, benchmarks/attention_bench.cpp from memory, the builds
+// the keys before them are computed. Zen 5, benchmarks/attention_bench.cpp from memory, the builds
 // alternating, three rounds: 5.0-6.0 -> 3.6-4.5 us at 128 keys, 20.5-22 -> 15-17 at 512, 89-114 ->
 // 64-71 at 2048, where asking for all the K rows and then all the V rows before computing took
 // the time of both; in cache unchanged. 8 to 32 keys ahead measured alike, 64 to 256 slower
@@ -327,7 +327,7 @@ void softmax_lanes(float* st, const Slots& sl) {
 // A fused multiply-add rounds exactly as the definition's multiply then add: p and v are both
 // fp16 values (11-bit significands, at least 2^-24), so p * v has at most 22 significant bits,
 // at least 2^-48: exact in float, and the add's is the only rounding either way. (Measured on
-// Zen 4: 15-25% less time than a multiply and an add.)
+// Zen 5: 15-25% less time than a multiply and an add.)
 template <int QT, int DT>
 void pv_tile(const float* st, const Slots& sl, int s0, const fp16_t* v, int64_t kv_stride, const Chunks& ch,
              int64_t c0, const RowsAhead& ahead) {

@@ -37,7 +37,7 @@ constexpr std::array kTq2 = {
 #endif
 };
 // TQ1_0: no AVX-512 kernel on row-major weights (its unpack, not the dot, is the cost, and the
-// 512-bit unpack measured slower than the AVX2 one on Zen 4: 28 vs 30.5 GMAC/s for one token).
+// 512-bit unpack measured slower than the AVX2 one on Zen 5: 28 vs 30.5 GMAC/s for one token).
 // On the 16-row layout, whose bytes are re-encoded for a table lookup (kernels/repack.h), the
 // base-3 unpack is two byte permutes, which need VBMI.
 constexpr std::array kTq1 = {
@@ -48,7 +48,7 @@ constexpr std::array kTq1 = {
 #endif
 };
 // I2_S on AVX-512 VNNI reads the 16-row layout only; on row-major weights it runs the AVX2 kernel
-// (a row-major 512-bit kernel measured much slower for decode: 2B4T I2_S, Zen 4, 13.7 vs 18.2 tok/s).
+// (a row-major 512-bit kernel measured much slower for decode: 2B4T I2_S, Zen 5, 13.7 vs 18.2 tok/s).
 constexpr std::array kI2s = {
     MatmulVariant{"matmul_i2s_i8_ref", Isa::kScalar, scalar::quantize_i8_s, scalar::matmul_rows_i2_s},
 #if TRIT_KERNELS_X86

@@ -16,7 +16,7 @@
 // keeping each group's running sum in y between blocks: one front-to-back stream, with the
 // block's activations (2 KiB) in L1 throughout. Walking a group's columns end to end, as prompt
 // tiles do, re-read each activation from L2 once per group, and a 1 GB stream at 1 thread ran
-// at 80-89% of a plain read's speed against 92-108% block by block (Zen 4, alternating runs).
+// at 80-89% of a plain read's speed against 92-108% block by block (Zen 5, alternating runs).
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #pragma GCC diagnostic ignored "-Wuninitialized"
 
@@ -74,7 +74,7 @@ inline void chain_sums(const uint8_t* p, int64_t width, int64_t col0, const floa
 // `col0` of the matrix) against tokens x[0..T), in the order above. One token runs the 8 chains
 // side by side: with 4, a chain's FMA latency alone took as long as the block's conversions, and
 // a late weight line held up the walk. Decode's matmul sequence from memory, this kernel with 4
-// and with 8 chains in one process, alternating tokens between read passes (30 each, Zen 4):
+// and with 8 chains in one process, alternating tokens between read passes (30 each, Zen 5):
 // 2B4T TQ2_0 (the F16 head) 0.958 -> 0.974 of the read speed at 1 thread, 0.913 -> 0.918 at 2;
 // a 1B F16 model 0.909-0.957 -> 0.943-0.999 at 1 thread, 0.892 -> 0.907 at 2. Tiles of several
 // tokens, where 8 x T accumulators do not fit in registers, run chains 0-3 over the block and then

@@ -15,7 +15,7 @@
 // group in its own chain and folds the chains, shifted down, into the row's sum every
 // kFoldBlocks blocks and at the end: the same exact int32 (a chain gains at most 32 * 128 * 127 per
 // block, so folding every 2048 blocks keeps it under 2^31 whatever the row's length). Measured on
-// Zen 4: 160 against 126 GMAC/s from L2. It leaves the stream to the hardware prefetcher: a software
+// Zen 5: 160 against 126 GMAC/s from L2. It leaves the stream to the hardware prefetcher: a software
 // prefetch 8 blocks ahead measured slower (2B4T decode at 1 thread, alternating runs: 93-94% of
 // the bandwidth ceiling without, 90% with).
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"

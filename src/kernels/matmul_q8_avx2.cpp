@@ -105,7 +105,7 @@ void matmul_rows_f16_f16(const MatmulArgs& a, int64_t r0, int64_t r1) {
     for (int64_t t = t0; t < a.n_tokens; ++t) {
       const float* y[1] = {act(t)};
       // One token (decode): one row at a time. Interleaving two rows' weight streams measured
-      // slower on a DRAM-resident head (2B4T, Zen 4), though faster on L3-resident matrices.
+      // slower on a DRAM-resident head (2B4T, Zen 5), though faster on L3-resident matrices.
       int64_t r = rc;
       for (; r < rc_end; ++r) {
         const fp16_t* x[1] = {row(r)};

@@ -189,7 +189,7 @@ void ternary_rows(const MatmulArgs& a, int64_t r0, int64_t r1) {
 
 void matmul_rows_tq2_q8k(const MatmulArgs& a, int64_t r0, int64_t r1) {
   // A single token (decode) runs the AVX2 kernel: with one token the unpack is not shared, and the
-  // 512-bit version measured slower on DRAM-resident weights (2B4T decode, Zen 4). Same results.
+  // 512-bit version measured slower on DRAM-resident weights (2B4T decode, Zen 5). Same results.
   if (a.n_tokens < 4) return avx2::matmul_rows_tq2_q8k(a, r0, r1);
   ternary_rows<UnpackTq2>(a, r0, r1);
 }

@@ -39,7 +39,7 @@ class ThreadPool {
   // same size from the back of the others' shares. So without stalls each thread walks one
   // contiguous run, one memory stream: with 2 threads, 2560 x 2560 TQ2_0 decode took 29-30 us a
   // call against 35-36 us when threads claimed shrinking pieces from one shared counter (guided
-  // self-scheduling, about 6 separate runs per thread), Zen 4. Pieces are multiples of `grain`
+  // self-scheduling, about 6 separate runs per thread), Zen 5. Pieces are multiples of `grain`
   // (but the last). Each index goes to exactly one fn call; which thread runs it varies, so fn
   // must not depend on that. n / grain must be below 2^32.
   // min_piece (in chunks of `grain`, 0 for the default) lowers that floor: the threads' last
@@ -58,7 +58,7 @@ class ThreadPool {
   // What a run() hands over sits on one cache line and what its workers hand back on another, and
   // the mutex is taken only to wake a sleeping worker: the workers spin on `generation`, and a
   // core that writes or locks a line they are reading waits for it to come back (300 ns one way
-  // between the two cores of the Zen 4 VM here; an empty run() at 2 threads took 1.02-1.14 us
+  // between the two cores of the Zen 5 VM here; an empty run() at 2 threads took 1.02-1.14 us
   // with the mutex and everything on shared lines, 0.68-0.78 us now).
   struct alignas(64) Start {
     std::atomic<const std::function<void(int, int)>*> job{nullptr};

@@ -78,7 +78,7 @@ struct Session::State {
   // Attention reads one KV head's keys in order, so they are one contiguous stream that the
   // hardware prefetcher follows; with positions outermost they were rows of head_dim values
   // n_head_kv * head_dim apart. Decode evicts the cache from L3 between layers (the weights stream
-  // through it), so this is a read from memory: 2B4T, one KV head's 4 queries on Zen 4, 1 thread,
+  // through it), so this is a read from memory: 2B4T, one KV head's 4 queries on Zen 5, 1 thread,
   // 10.8 -> 8.0 us at 136 keys and 204 -> 95 us at 2048.
   // K then V in one PageBuffer (2 MiB pages where THP allows): a token writes one row per KV head,
   // n_ctx * head_dim values apart, and on 4 KiB pages each of those rows took a TLB miss. 2B4T

@@ -217,7 +217,7 @@ Result<ModelWeights> bind_weights(const gguf::File& file, const HParams& hp, boo
   w.output_norm = *on;
   if (hp.tied_embeddings) {
     // Also read row by row for embeddings: keeps the file's layout. (A tied F16 head in 16-row
-    // groups measured slower for decode: 2B4T TQ1_0 on Zen 4, 17.7 vs 19.5 tok/s at 1 thread and
+    // groups measured slower for decode: 2B4T TQ1_0 on Zen 5, 17.7 vs 19.5 tok/s at 1 thread and
     // 22 vs 26 at 2, alternating runs; the row-major AVX2 kernel streams DRAM better.)
     w.output = w.token_embd;
   } else {
