@@ -98,6 +98,8 @@ struct RowsAhead {
     const int64_t a = j + keys, e = std::min(n, a + count);
     if (a < e) prefetch_rows(rows + a * stride, e - a, stride, row_bytes);
   }
+  // The first `keys` rows, before the walk starts.
+  __attribute__((always_inline)) void start(const fp16_t* rows) const { ask(rows, -keys, keys); }
 };
 
 // ---- scores ----
@@ -428,11 +430,11 @@ void run_slots(const AttentionBlock& b, int64_t q_first, int n_real, const Chunk
   arrange_queries(rows, hdp, nt, qa);
   const int64_t n_keys = sl.max_kv(0, sl.n);
   const RowsAhead ahead{ahead_keys, b.kv_stride, b.head_dim * int64_t(sizeof(fp16_t)), n_keys};
-  ahead.ask(b.k, -ahead_keys, ahead_keys);
+  ahead.start(b.k);
   if (nt == 1) scores_tile<1>(qa, b.k, b.kv_stride, b.head_dim, n_keys, b.scale, st, ahead);
   else if (nt == 2) scores_tile<2>(qa, b.k, b.kv_stride, b.head_dim, n_keys, b.scale, st, ahead);
   else scores_tile<4>(qa, b.k, b.kv_stride, b.head_dim, n_keys, b.scale, st, ahead);
-  ahead.ask(b.v, -ahead_keys, ahead_keys);
+  ahead.start(b.v);
   softmax_lanes(st, sl);
   pv_all(st, sl, b.v, b.kv_stride, ch, ahead);
 }

@@ -90,6 +90,8 @@ struct Session::State {
   fp16_t* layer_k(int il) { return k_cache + size_t(il) * head_offset(hp.n_head_kv); }
   fp16_t* layer_v(int il) { return v_cache + size_t(il) * head_offset(hp.n_head_kv); }
   size_t head_offset(int64_t kvh) const { return size_t(kvh) * size_t(n_ctx) * hp.head_dim; }
+  // Where KV head kvh's row of position pos starts in a layer's cache.
+  size_t cache_row(int64_t kvh, int64_t pos) const { return head_offset(kvh) + size_t(pos) * hp.head_dim; }
 
   // Scratch for one chunk of B tokens (row-major [B][width]). The attention's buffers and the FFN's
   // are never live at once, so they share `phase` (session_scratch_bytes counts it once).
@@ -272,7 +274,7 @@ struct Session::State {
     // 28-36 at 2).
     if (B == 1)
       for (int64_t kvh = 0; kvh < int64_t(hp.n_head_kv); ++kvh) {
-        const size_t at = head_offset(kvh) + size_t(pos0) * size_t(hd);
+        const size_t at = cache_row(kvh, pos0);
         for (int64_t i = 0; i < hd; i += 32) {  // 32 fp16 a line
           __builtin_prefetch(layer_k(il) + at + i, 1);
           __builtin_prefetch(layer_v(il) + at + i, 1);
@@ -280,7 +282,7 @@ struct Session::State {
       }
     per_token(B, [&](int64_t t) {
       for (int64_t kvh = 0; kvh < int64_t(hp.n_head_kv); ++kvh) {
-        const size_t at = head_offset(kvh) + size_t(pos0 + t) * size_t(hd);
+        const size_t at = cache_row(kvh, pos0 + t);
         fp32_to_fp16_row(k + t * Ekv + kvh * hd, layer_k(il) + at, hd);
         fp32_to_fp16_row(v + t * Ekv + kvh * hd, layer_v(il) + at, hd);
       }
