@@ -41,8 +41,12 @@ enum class MatmulOrder {
 };
 
 // y[t * w.rows + r] = out_scale * dot(W[r], quantize(x[t * w.cols ...])) for t < n_tokens.
+// read_next: bytes the caller reads right after the call. A one-token call asks for their cache
+// lines from the calling thread once its share of the rows is done, while the other threads
+// finish theirs. Decode passes the next RMS norm's weights, which the weights' stream has evicted
+// since the last token, and whose reads then run the serial norm at memory latency.
 void matmul(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool,
-            MatmulOrder order = MatmulOrder::kFastest);
+            MatmulOrder order = MatmulOrder::kFastest, std::span<const uint8_t> read_next = {});
 
 // One product of a matmul_batch(): y = W x as in matmul().
 struct MatmulOut {
@@ -55,7 +59,7 @@ struct MatmulOut {
 // for Q, K and V (and one for gate and up) instead of three. Each y equals its matmul() bit for bit.
 // Weights of different types or widths are run one matmul() at a time.
 void matmul_batch(std::span<const MatmulOut> outs, const float* x, int64_t n_tokens, ThreadPool& pool,
-                  MatmulOrder order = MatmulOrder::kFastest);
+                  MatmulOrder order = MatmulOrder::kFastest, std::span<const uint8_t> read_next = {});
 
 // One stored row dequantized to floats (embedding lookup). n = w.cols.
 void dequantize_weight_row(const WeightMatrix& w, int64_t row, float* out);

@@ -88,6 +88,7 @@ void matmul_with(const MatmulVariant& v, const WeightMatrix& w, const float* x, 
                  ThreadPool& pool, MatmulOrder order = MatmulOrder::kFastest);
 // matmul_batch() with an explicit variant; every w must have the variant's type and the same cols.
 void matmul_batch_with(const MatmulVariant& v, std::span<const MatmulOut> outs, const float* x, int64_t n_tokens,
-                       ThreadPool& pool, MatmulOrder order = MatmulOrder::kFastest);
+                       ThreadPool& pool, MatmulOrder order = MatmulOrder::kFastest,
+                       std::span<const uint8_t> read_next = {});
 
 }  // namespace trit

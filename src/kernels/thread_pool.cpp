@@ -125,11 +125,13 @@ bool claim(std::atomic<uint64_t>& range, bool front, uint64_t min_take, uint64_t
 }  // namespace
 
 void ThreadPool::parallel_for_dynamic(int64_t n, int64_t grain,
-                                      const std::function<void(int64_t, int64_t)>& fn, int64_t min_piece) {
+                                      const std::function<void(int64_t, int64_t)>& fn, int64_t min_piece,
+                                      const std::function<void()>& caller_done) {
   if (n <= 0) return;
   grain = std::max<int64_t>(grain, 1);
   if (n_threads_ == 1) {
     fn(0, n);
+    if (caller_done) caller_done();
     return;
   }
   const int64_t n_chunks = (n + grain - 1) / grain, nth = n_threads_;
@@ -146,6 +148,7 @@ void ThreadPool::parallel_for_dynamic(int64_t n, int64_t grain,
       std::atomic<uint64_t>& range = shares_[size_t((ith + k) % nth)].range;
       while (claim(range, k == 0, min_take, &lo, &hi)) fn(int64_t(lo) * grain, std::min(n, int64_t(hi) * grain));
     }
+    if (ith == 0 && caller_done) caller_done();
   });
 }
 

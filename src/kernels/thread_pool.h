@@ -46,9 +46,12 @@ class ThreadPool {
   // pieces are what one finishes while the other idles, so a caller that knows its cost per chunk
   // keeps them short (matmul: about 64 KiB of weights; 2B4T's 657 MB head at 2 threads, 1/32 of
   // it was 20 MB a piece and the threads ended 100-300 us apart, 10-20 us with the floor).
+  // caller_done, when set, runs once on the calling thread as soon as no piece is left for it,
+  // while the other threads may still be finishing theirs: work the caller needs right after the
+  // loop that can overlap that wait (matmul: asking for the next RMS norm's weights).
   static constexpr int kFinestPiecesPerThread = 16;
   void parallel_for_dynamic(int64_t n, int64_t grain, const std::function<void(int64_t begin, int64_t end)>& fn,
-                            int64_t min_piece = 0);
+                            int64_t min_piece = 0, const std::function<void()>& caller_done = {});
 
  private:
   void worker(int ith);

@@ -390,7 +390,10 @@ TEST_P(MatmulVariants, BatchEqualsSeparateMatmulsBitForBit) {
         matmul(*ws[i], x.data(), n_tokens, want[i].data(), pool);
         outs.push_back({ws[i], got[i].data()});
       }
-      matmul_batch(outs, x.data(), n_tokens, pool);
+      // With read_next (lines asked for after the caller's share, matmul.h): the same bits.
+      const std::vector<float> next(3000, 1.0f);
+      matmul_batch(outs, x.data(), n_tokens, pool, MatmulOrder::kFastest,
+                   {reinterpret_cast<const uint8_t*>(next.data()), next.size() * sizeof(float)});
       for (size_t i = 0; i < 3; ++i)
         for (size_t j = 0; j < want[i].size(); ++j)
           ASSERT_EQ(std::bit_cast<uint32_t>(got[i][j]), std::bit_cast<uint32_t>(want[i][j]))
@@ -410,7 +413,8 @@ TEST(MatmulDispatch, BatchOfMixedTypesEqualsSeparateMatmuls) {
   matmul(a.w, x.data(), 2, wa.data(), pool);
   matmul(b.w, x.data(), 2, wb.data(), pool);
   const MatmulOut outs[] = {{&a.w, ga.data()}, {&b.w, gb.data()}};
-  matmul_batch(outs, x.data(), 2, pool);
+  const float next[64] = {};
+  matmul_batch(outs, x.data(), 2, pool, MatmulOrder::kFastest, {reinterpret_cast<const uint8_t*>(next), sizeof(next)});
   for (size_t i = 0; i < wa.size(); ++i) ASSERT_EQ(std::bit_cast<uint32_t>(ga[i]), std::bit_cast<uint32_t>(wa[i])) << i;
   for (size_t i = 0; i < wb.size(); ++i) ASSERT_EQ(std::bit_cast<uint32_t>(gb[i]), std::bit_cast<uint32_t>(wb[i])) << i;
 }

@@ -101,6 +101,35 @@ TEST(ThreadPool, DynamicParallelForLetsOtherThreadsTakeAStalledThreadsShare) {
   EXPECT_EQ(others, n - stalled_piece);
 }
 
+// caller_done runs once, on the calling thread, after the last piece that thread runs (the
+// others may still be running theirs); a loop with nothing to do does not run it.
+TEST(ThreadPool, DynamicParallelForRunsCallerDoneOnceOnTheCallerAfterItsPieces) {
+  for (int threads = 1; threads <= 3; ++threads) {
+    ThreadPool pool(threads);
+    for (int64_t n : {0, 1, 33, 100000}) {
+      const std::thread::id caller = std::this_thread::get_id();
+      std::atomic<int> done_calls{0}, pieces_after_done{0};
+      std::atomic<bool> on_caller{true};
+      std::atomic<int64_t> covered{0};
+      pool.parallel_for_dynamic(
+          n, 16,
+          [&](int64_t b, int64_t e) {
+            if (std::this_thread::get_id() == caller && done_calls.load() > 0) pieces_after_done.fetch_add(1);
+            covered.fetch_add(e - b);
+          },
+          0,
+          [&] {
+            done_calls.fetch_add(1);
+            if (std::this_thread::get_id() != caller) on_caller = false;
+          });
+      EXPECT_EQ(covered.load(), n);
+      EXPECT_EQ(done_calls.load(), n > 0 ? 1 : 0) << "threads=" << threads << " n=" << n;
+      EXPECT_TRUE(on_caller.load());
+      EXPECT_EQ(pieces_after_done.load(), 0);
+    }
+  }
+}
+
 TEST(ThreadPool, ManyShortJobs) {
   ThreadPool pool(3);
   std::atomic<int64_t> total{0};
