@@ -6,13 +6,13 @@
 #include <array>
 #include <cstdlib>
 #include <cstring>
-#include <functional>
 #include <mutex>
 #include <vector>
 
 #include "core/assert.h"
 #include "core/cpu.h"
 #include "core/log.h"
+#include "core/prefetch.h"
 #include "kernels/kernels_neon.h"
 #include "kernels/kernels_scalar.h"
 #include "kernels/kernels_vnni.h"
@@ -308,11 +308,8 @@ void matmul_batch_with(const MatmulVariant& v, std::span<const MatmulOut> outs, 
     // read_next's lines are asked for once the caller's own stream is done, so they neither
     // compete with it nor wait for the other threads' (matmul.h). Asked for while the matmul
     // streams instead (its first piece), the norms gained as much as Q/K/V lost.
-    auto ask_read_next = [&] {
-      for (size_t o = 0; o < read_next.size(); o += 64) __builtin_prefetch(read_next.data() + o);
-    };
     pool.parallel_for_dynamic(n_groups, 1, run_groups, std::max<int64_t>(1, kFinestPieceBytes / group_bytes),
-                              read_next.empty() ? std::function<void()>() : std::function<void()>(ask_read_next));
+                              [&] { prefetch_lines(read_next.data(), read_next.size()); });
   } else {
     pool.parallel_for(n_groups, 1, run_groups);
   }
