@@ -78,8 +78,9 @@ struct DecodeWeights {
 };
 DecodeWeights decode_weights(const gguf::File& file);
 
-// One timed stream-read of `spans` split across `threads` threads (contiguous, byte-balanced
-// ranges); each thread xors 64-bit words. Returns the bytes/s; *checksum (if set) gets the xor of
+// One timed stream-read of `spans` over `threads` threads, in 256 KiB pieces claimed as
+// ThreadPool::parallel_for_dynamic balances them (each thread one contiguous run unless the other
+// is slower); each thread xors 64-bit words. Returns the bytes/s; *checksum (if set) gets the xor of
 // every span's words (tail bytes zero-padded), which does not depend on the thread count.
 double read_once(const std::vector<std::span<const uint8_t>>& spans, int threads, uint64_t* checksum = nullptr);
 

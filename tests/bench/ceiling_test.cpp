@@ -135,10 +135,10 @@ uint64_t xor_bytes(const std::vector<uint8_t>& v) {
 }
 
 TEST(ReadOnce, EveryByteIsReadWhateverTheThreadCount) {
-  // Sizes around the 1 MiB piece size, odd tails, an empty span, a tiny one.
+  // Sizes around the 256 KiB piece size, odd tails, an empty span, a tiny one.
   std::vector<std::vector<uint8_t>> bufs;
   uint64_t seed = 12345;
-  for (size_t n : {size_t(3), size_t(0), size_t(1) << 20, (size_t(1) << 20) + 13, size_t(3) * (1 << 20) + 7,
+  for (size_t n : {size_t(3), size_t(0), size_t(256) << 10, (size_t(256) << 10) + 13, size_t(3) * (1 << 20) + 7,
                    size_t(100), size_t(4097)}) {
     std::vector<uint8_t> b(n);
     for (auto& x : b) x = uint8_t((seed = seed * 6364136223846793005ull + 1442695040888963407ull) >> 56);
