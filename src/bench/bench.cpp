@@ -16,6 +16,7 @@
 #include "core/log.h"
 #include "crossval/ref/reference.h"
 #include "kernels/matmul.h"
+#include "kernels/stream_read.h"
 #include "kernels/thread_pool.h"
 #include "model/model.h"
 
@@ -83,32 +84,6 @@ struct TritRunner {
     return {};
   }
 };
-
-// xor of the 64-bit little-endian words of p[0, n), the last partial word zero-padded. Eight
-// independent accumulators so the loop is load-bound (and vectorised at -O2/-O3).
-uint64_t xor_words(const uint8_t* p, size_t n) {
-  uint64_t a[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  size_t i = 0;
-  for (; i + 64 <= n; i += 64) {
-    for (int k = 0; k < 8; ++k) {
-      uint64_t v;
-      std::memcpy(&v, p + i + 8 * size_t(k), 8);
-      a[k] ^= v;
-    }
-  }
-  uint64_t s = a[0] ^ a[1] ^ a[2] ^ a[3] ^ a[4] ^ a[5] ^ a[6] ^ a[7];
-  for (; i + 8 <= n; i += 8) {
-    uint64_t v;
-    std::memcpy(&v, p + i, 8);
-    s ^= v;
-  }
-  if (i < n) {
-    uint64_t v = 0;
-    std::memcpy(&v, p + i, n - i);
-    s ^= v;
-  }
-  return s;
-}
 
 // A piece of one span; pieces are multiples of 8 bytes from the span's start except a span's last,
 // so every thread split reads the same words.
@@ -179,7 +154,7 @@ double read_once(const std::vector<std::span<const uint8_t>>& spans, int threads
   // the slower core twice (57 GB/s against 63 balanced, alternating passes over 1 GB).
   pool.parallel_for_dynamic(int64_t(pieces.size()), 1, [&](int64_t begin, int64_t end) {
     uint64_t s = 0;
-    for (int64_t i = begin; i < end; ++i) s ^= xor_words(pieces[size_t(i)].p, pieces[size_t(i)].n);
+    for (int64_t i = begin; i < end; ++i) s ^= xor_stream(pieces[size_t(i)].p, pieces[size_t(i)].n);
     sum.fetch_xor(s, std::memory_order_relaxed);
   }, 1);
   const double sec = seconds_since(t0);

@@ -24,6 +24,7 @@
 
 #include <algorithm>
 
+#include "core/prefetch.h"
 #include "kernels/kernels_vnni.h"
 #include "kernels/repack.h"
 #include "kernels/x16_vnni.h"
@@ -63,8 +64,10 @@ inline void chain_sums(const uint8_t* p, int64_t width, int64_t col0, const floa
   for (int c = 0; c < kCount; ++c)
     for (int k = 0; k < T; ++k) acc[c][k] = _mm512_setzero_ps();
   const int64_t whole = width / kChains * kChains;
-  for (int64_t i = kFirst; i < whole; i += kChains)
+  for (int64_t i = kFirst; i < whole; i += kChains) {
+    if constexpr (T == 1) prefetch_stream_ahead(p + i * kColBytes, kChains * kColBytes);
     for (int c = 0; c < kCount; ++c) column_fma<T>(p, i + c, col0, x, acc[c]);
+  }
   if constexpr (kFirst == 0)
     for (int64_t i = whole; i < width; ++i) column_fma<T>(p, i, col0, x, acc[0]);
   for (int k = 0; k < T; ++k) out[k] = pairwise_sum<0, kCount>(acc, k);

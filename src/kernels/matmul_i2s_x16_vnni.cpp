@@ -15,9 +15,9 @@
 // group in its own chain and folds the chains, shifted down, into the row's sum every
 // kFoldBlocks blocks and at the end: the same exact int32 (a chain gains at most 32 * 128 * 127 per
 // block, so folding every 2048 blocks keeps it under 2^31 whatever the row's length). Measured on
-// Zen 5: 160 against 126 GMAC/s from L2. It leaves the stream to the hardware prefetcher: a software
-// prefetch 8 blocks ahead measured slower (2B4T decode at 1 thread, alternating runs: 93-94% of
-// the bandwidth ceiling without, 90% with).
+// Zen 5: 160 against 126 GMAC/s from L2. Its stream asks for one line a page ahead
+// (core/prefetch.h); a software prefetch of every line 8 blocks ahead had measured slower (2B4T
+// decode at 1 thread, alternating runs: 93-94% of the bandwidth ceiling without, 90% with).
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #pragma GCC diagnostic ignored "-Wuninitialized"
 
@@ -27,6 +27,7 @@
 #include <cstring>
 
 #include "core/cpu.h"
+#include "core/prefetch.h"
 #include "kernels/kernels_vnni.h"
 #include "kernels/repack.h"
 #include "kernels/x16_vnni.h"
@@ -142,8 +143,10 @@ void one_token(const MatmulArgs& a, const X16Spans& sp, int64_t g0, int64_t g1) 
     float* out = a.y + g * kInterleaveRows;
     __m512i acc[4];
     for (int c = 0; c < 4; ++c) acc[c] = _mm512_setzero_si512();
-    for (int64_t b = sp.first(s); b < sp.first(s) + sp.width(s); ++b, p += kBlockBytes)
+    for (int64_t b = sp.first(s); b < sp.first(s) + sp.width(s); ++b, p += kBlockBytes) {
+      prefetch_stream_ahead(p, kBlockBytes);
       block_in_place(p, tok.q + b * kQK_I2_S, acc);
+    }
     const __m512i raw = fold(s == 0 ? _mm512_setzero_si512() : _mm512_loadu_si512(out), acc);
     if (s + 1 == sp.n_spans()) _mm512_storeu_ps(out, epilogue(raw, tok, *a.w));
     else _mm512_storeu_si512(out, raw);

@@ -20,6 +20,7 @@
 #include <cstring>
 #include <vector>
 
+#include "core/prefetch.h"
 #include "kernels/kernels_vnni.h"
 #include "kernels/repack.h"
 #include "kernels/x16_vnni.h"
@@ -94,6 +95,7 @@ void x16_tile(const MatmulArgs& a, int64_t g, int64_t t0, const ActSide* side, i
   for (int k = 0; k < T; ++k) acc[k] = _mm512_setzero_ps();
   for (int64_t b = 0; b < nb; ++b) {
     const uint8_t* blk = base + b * W::kBlockBytes;
+    if constexpr (T == 1) prefetch_stream_ahead(blk, W::kBlockBytes);
     const __m512 dx = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk)));
     __m512i v[8];
     W::unpack(blk + 2 * kInterleaveRows, v);

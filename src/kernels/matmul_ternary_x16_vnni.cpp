@@ -96,9 +96,9 @@ inline void lane_codes_in_place(const uint8_t* q, __m512i c[8]) {
 // as vpdpbusd for GFNI or a shift; it masks them in place instead (lane_codes_in_place), one AND
 // that other pipes run, and sums each bit position s in its own chain, shifted down by 2s at the
 // end of the block: the same exact int32. Zen 5, 2560 x 2560 from L2: 126 -> 169 GMAC/s. The
-// stream is left to the hardware prefetcher: software prefetch 1 to 24 blocks ahead was slower in
-// 2B4T decode (1 thread, alternating runs: 91-93% of the bandwidth ceiling without, 82-87% with 1
-// to 4 blocks, 67-76% with 10 to 24; 2 threads: 95-96% against 91-95% with 3 blocks).
+// stream asks only for one line a page ahead (x16_vnni.h ternary_blocks, core/prefetch.h): software
+// prefetch of every line 1 to 24 blocks ahead was slower in 2B4T decode (1 thread, alternating runs:
+// 91-93% of the bandwidth ceiling without, 82-87% with 1 to 4 blocks, 67-76% with 10 to 24).
 template <int T, bool kGfni>
 struct Dots {
   static constexpr int kChains = ternary_chains(T);

@@ -10,6 +10,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "core/prefetch.h"
 #include "kernels/matmul_variants.h"
 #include "kernels/repack.h"
 #include "quant/q8_k.h"
@@ -84,13 +85,15 @@ constexpr int ternary_chains(int T) { return T >= 4 ? 1 : 4; }
 // the block's vpdpbusd to them. Then acc += float(sum) * (dy * dx) without FMA, block after block
 // in column order, and y = acc * out_scale: the reference's bits, however the blocks are walked
 // (kernels/repack.h's spans). ternary_blocks runs the contiguous blocks [b0, b1) at p.
-// Decode (T = 1) prefetches the weight stream kPrefetchBlocks blocks ahead (0: not at all).
+// Decode (T = 1) asks for one line a page ahead of its stream (core/prefetch.h), and for each
+// whole block kPrefetchBlocks blocks ahead as well (0: not at all).
 template <int T, int64_t kBlockBytes, int kPrefetchBlocks, class Dots>
 __attribute__((always_inline)) inline void ternary_blocks(const uint8_t* p, int64_t b0, int64_t b1, const quant::Q8KBlock* const (&y)[T],
                            const int32_t* const (&init)[T], __m512 (&acc)[T], Dots& dots) {
   constexpr int kChains = ternary_chains(T);
   for (int64_t b = b0; b < b1; ++b) {
     const uint8_t* blk = p + (b - b0) * kBlockBytes;
+    if constexpr (T == 1) prefetch_stream_ahead(blk, kBlockBytes);
     if constexpr (T == 1 && kPrefetchBlocks > 0)
       for (int64_t i = 0; i < kBlockBytes; i += 64)
         _mm_prefetch(reinterpret_cast<const char*>(blk + kPrefetchBlocks * kBlockBytes + i), _MM_HINT_T0);

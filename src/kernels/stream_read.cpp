@@ -1,0 +1,72 @@
+#include "kernels/stream_read.h"
+
+#include <cstring>
+
+#include "core/cpu.h"
+#include "core/prefetch.h"
+
+namespace trit {
+
+uint64_t xor_stream_scalar(const uint8_t* p, size_t n) {
+  // Eight independent accumulators, so the loop is load-bound.
+  uint64_t a[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  size_t i = 0;
+  for (; i + 64 <= n; i += 64) {
+    prefetch_stream_ahead(p + i, 64);
+    for (int k = 0; k < 8; ++k) {
+      uint64_t v;
+      std::memcpy(&v, p + i + 8 * size_t(k), 8);
+      a[k] ^= v;
+    }
+  }
+  uint64_t s = a[0] ^ a[1] ^ a[2] ^ a[3] ^ a[4] ^ a[5] ^ a[6] ^ a[7];
+  for (; i + 8 <= n; i += 8) {
+    uint64_t v;
+    std::memcpy(&v, p + i, 8);
+    s ^= v;
+  }
+  if (i < n) {
+    uint64_t v = 0;
+    std::memcpy(&v, p + i, n - i);
+    s ^= v;
+  }
+  return s;
+}
+
+namespace {
+
+using XorStream = uint64_t (*)(const uint8_t*, size_t);
+
+XorStream pick(const char** isa) {
+#if TRIT_KERNELS_X86
+  const auto& f = cpu_features();
+  if (f.avx512f) {
+    *isa = "avx512";
+    return avx512::xor_stream;
+  }
+  if (f.avx2) {
+    *isa = "avx2";
+    return avx2::xor_stream;
+  }
+#endif
+  *isa = "scalar";
+  return xor_stream_scalar;
+}
+
+struct Choice {
+  const char* isa = nullptr;
+  XorStream fn = pick(&isa);
+};
+
+const Choice& choice() {
+  static const Choice c;
+  return c;
+}
+
+}  // namespace
+
+uint64_t xor_stream(const uint8_t* p, size_t n) { return choice().fn(p, n); }
+
+const char* xor_stream_isa() { return choice().isa; }
+
+}  // namespace trit
