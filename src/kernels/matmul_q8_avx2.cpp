@@ -4,6 +4,7 @@
 // F16: float FMA accumulation in 8 lanes x 4 registers instead of the reference's sequential
 // double sum; products of two halves are exact in float, so only the summation order and
 // precision differ (tests/kernels/ kF16DotRelTol).
+#include "core/prefetch.h"
 #include "kernels/avx2_common.h"
 #include "kernels/kernels_avx2.h"
 #include "kernels/q8_tile_avx2.h"
@@ -69,6 +70,7 @@ void f16_tile(const fp16_t* const* x, const float* const* y, int64_t n, float* o
   F16Acc acc[R][T];
   int64_t i = 0;
   for (; i + 8 * kAcc <= n; i += 8 * kAcc) {
+    if constexpr (R == 1 && T == 1) prefetch_stream_ahead(x[0] + i, 8 * kAcc * sizeof(fp16_t));
     for (int k = 0; k < kAcc; ++k)
       for (int r = 0; r < R; ++r) {
         const __m256 xv = load_f16(x[r] + i + 8 * k);

@@ -10,6 +10,7 @@
 
 #include <vector>
 
+#include "core/prefetch.h"
 #include "kernels/avx2_common.h"
 #include "kernels/matmul_variants.h"
 #include "quant/q4_0.h"
@@ -103,6 +104,7 @@ void q8_tile(const MatmulArgs& a, int64_t r0, int64_t r1, int64_t t0, const ActB
     };
     int64_t b = 0;
     for (; b + 2 <= nb; b += 2) {
+      if constexpr (T == 1) prefetch_stream_ahead(&x[b], 2 * sizeof(Block));
       block(b, even);
       block(b + 1, odd);
     }
