@@ -94,8 +94,12 @@ inline void lane_codes_in_place(const uint8_t* q, __m512i c[8]) {
 // Tiles of several tokens extract each code once for all of them. A single token (decode) would
 // spend as many instructions extracting codes as multiplying them, on the same two vector pipes
 // as vpdpbusd for GFNI or a shift; it masks them in place instead (lane_codes_in_place), one AND
-// that other pipes run, and sums each bit position s in its own chain, shifted down by 2s at the
-// end of the block: the same exact int32. Zen 5, 2560 x 2560 from L2: 126 -> 169 GMAC/s. The
+// that other pipes run, and sums each bit position s in two chains of its own (the lane's first and
+// second 64 code bytes), shifted down by 2s at the end of the block: the same exact int32. Zen 5,
+// 2560 x 2560 from L2: 126 -> 169 GMAC/s. With one chain per position the chains' vpdpbusd (5
+// cycles apart) capped the kernel at 3.4 G vpdpbusd/s, 55 GB/s of codes, which decode from memory
+// felt: the microbench from memory 30.6 / 32.0 -> 35.8 / 34.7 GB/s with two, and decode's matrices
+// alternating by kind in one process 0.80-0.88 -> 0.81-1.02 of a read of their bytes. The
 // stream asks only for one line a page ahead (x16_vnni.h ternary_blocks, core/prefetch.h): software
 // prefetch of every line 1 to 24 blocks ahead was slower in 2B4T decode (1 thread, alternating runs:
 // 91-93% of the bandwidth ceiling without, 82-87% with 1 to 4 blocks, 67-76% with 10 to 24).
@@ -105,12 +109,15 @@ struct Dots {
   void operator()(const uint8_t* blk, int64_t b, const Q8KBlock* const (&y)[T], __m512i (&sum)[T][kChains]) const {
     if constexpr (T == 1) {
       static_assert(kChains == 4, "one chain per bit position");
+      // Two chains per bit position (the block's first and second 64 code bytes of each lane).
+      __m512i hi[4] = {_mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512()};
       for (int lane = 0; lane < 8; ++lane) {
         __m512i c[8];
         lane_codes_in_place(blk + 2 * kInterleaveRows + 128 * lane, c);
-        for (int j = 0; j < 8; ++j)
-          sum[0][j % 4] = dpbusd_bcast(sum[0][j % 4], c[j], y[0][b].qs + 4 * lane + 32 * j);
+        for (int j = 0; j < 4; ++j) sum[0][j] = dpbusd_bcast(sum[0][j], c[j], y[0][b].qs + 4 * lane + 32 * j);
+        for (int j = 4; j < 8; ++j) hi[j - 4] = dpbusd_bcast(hi[j - 4], c[j], y[0][b].qs + 4 * lane + 32 * j);
       }
+      for (int m = 0; m < 4; ++m) sum[0][m] = _mm512_add_epi32(sum[0][m], hi[m]);
       for (int m = 1; m < 4; ++m) sum[0][m] = _mm512_srai_epi32(sum[0][m], 2 * m);
       return;
     }
