@@ -108,7 +108,7 @@ struct Dots {
   static constexpr int kChains = ternary_chains(T);
   void operator()(const uint8_t* blk, int64_t b, const Q8KBlock* const (&y)[T], __m512i (&sum)[T][kChains]) const {
     if constexpr (T == 1) {
-      static_assert(kChains == 4, "one chain per bit position");
+      static_assert(kChains == 4, "one sum per bit position (its second chain is `hi`)");
       // Two chains per bit position (the block's first and second 64 code bytes of each lane).
       __m512i hi[4] = {_mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512()};
       for (int lane = 0; lane < 8; ++lane) {

@@ -37,29 +37,22 @@ namespace {
 
 using XorStream = uint64_t (*)(const uint8_t*, size_t);
 
-XorStream pick(const char** isa) {
-#if TRIT_KERNELS_X86
-  const auto& f = cpu_features();
-  if (f.avx512f) {
-    *isa = "avx512";
-    return avx512::xor_stream;
-  }
-  if (f.avx2) {
-    *isa = "avx2";
-    return avx2::xor_stream;
-  }
-#endif
-  *isa = "scalar";
-  return xor_stream_scalar;
-}
-
 struct Choice {
-  const char* isa = nullptr;
-  XorStream fn = pick(&isa);
+  const char* isa;
+  XorStream fn;
 };
 
+Choice pick() {
+#if TRIT_KERNELS_X86
+  const auto& f = cpu_features();
+  if (f.avx512f) return {"avx512", avx512::xor_stream};
+  if (f.avx2) return {"avx2", avx2::xor_stream};
+#endif
+  return {"scalar", xor_stream_scalar};
+}
+
 const Choice& choice() {
-  static const Choice c;
+  static const Choice c = pick();
   return c;
 }
 
