@@ -15,9 +15,11 @@
 // group in its own chain and folds the chains, shifted down, into the row's sum every
 // kFoldBlocks blocks and at the end: the same exact int32 (a chain gains at most 32 * 128 * 127 per
 // block, so folding every 2048 blocks keeps it under 2^31 whatever the row's length). Measured on
-// Zen 5: 160 against 126 GMAC/s from L2. Its stream asks for one line a page ahead
-// (core/prefetch.h); a software prefetch of every line 8 blocks ahead had measured slower (2B4T
-// decode at 1 thread, alternating runs: 93-94% of the bandwidth ceiling without, 90% with).
+// Zen 5: 160 against 126 GMAC/s from L2. Its stream asks for one line a page ahead, and for each
+// line it reads 4 KiB further on as it reads it (core/prefetch.h: 0.871 -> 0.889 of the paired
+// ceiling at 2 threads, 0.941 -> 0.957 at 1). Asked for 8 blocks at a time, before the masking of
+// each block and the dual chains, the same lines had measured slower (2B4T decode at 1 thread,
+// alternating runs: 93-94% of the bandwidth ceiling without, 90% with).
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #pragma GCC diagnostic ignored "-Wuninitialized"
 
@@ -67,6 +69,7 @@ constexpr int kInPlaceChains = 8;
 // place: group grp's sums, times 4^(3 - grp), go to chain acc[grp] or acc[grp + 4] (above).
 inline void block_in_place(const uint8_t* blk, const int8_t* q, __m512i (&acc)[kInPlaceChains]) {
   for (int m = 0; m < 8; ++m) {  // bytes 4m..4m+3 of each row's block
+    prefetch_line_ahead(blk + 64 * m);
     const __m512i v = _mm512_loadu_si512(blk + 64 * m);
     for (int grp = 0; grp < 4; ++grp)  // group grp at bits 6 - 2 grp
       acc[grp + 4 * (m & 1)] = dpbusd_bcast(acc[grp + 4 * (m & 1)],

@@ -102,7 +102,9 @@ inline void lane_codes_in_place(const uint8_t* q, __m512i c[8]) {
 // alternating by kind in one process 0.80-0.88 -> 0.81-1.02 of a read of their bytes. The
 // stream asks only for one line a page ahead (x16_vnni.h ternary_blocks, core/prefetch.h): software
 // prefetch of every line 1 to 24 blocks ahead was slower in 2B4T decode (1 thread, alternating runs:
-// 91-93% of the bandwidth ceiling without, 82-87% with 1 to 4 blocks, 67-76% with 10 to 24).
+// 91-93% of the bandwidth ceiling without, 82-87% with 1 to 4 blocks, 67-76% with 10 to 24), and so
+// was each lane asking for its lines 4 KiB ahead as it reads them, as I2_S does (core/prefetch.h
+// prefetch_line_ahead): 0.857 -> 0.813 of the paired ceiling at 2 threads, the same at 1.
 template <int T, bool kGfni>
 struct Dots {
   static constexpr int kChains = ternary_chains(T);
