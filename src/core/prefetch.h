@@ -36,16 +36,16 @@ __attribute__((always_inline)) inline void prefetch_stream_ahead(const void* p, 
 
 // A decode kernel that computes for about half as long as memory takes to feed it keeps too few
 // of its stream's lines in flight: the out-of-order window ends a few KiB ahead of the instruction
-// that waits on a line, and the page-ahead prefetch only starts each page. The one-token I2_S and
-// Q4_0 kernels therefore also ask for each 64-byte line they read kLinesAheadBytes further on, at
-// the point where they read it. 2B4T I2_S and 1B Q4_0 decode on the 2-core Zen 5 VM, the two builds'
-// `trit bench` alternating (8-10 runs each, medians of the paired fraction): I2_S 0.941 -> 0.957 at
-// 1 thread and 0.871 -> 0.889 at 2, Q4_0 0.945 -> 0.969 and 0.886 -> 0.902. The TQ2_0 kernel ran
-// slower with it at 2 threads (0.857 -> 0.813 with both lines of each lane, 0.846 -> 0.798 with one)
-// and the same at 1, so it does without; F16 and Q8_0 (a byte or more a weight) were no faster in a
-// first trial (F16 mixed: faster at 2 threads, slower at 1). A prefetch written as a builtin moved: GCC's scheduler gathered a block's 16 of them at
-// its top (and that build measured otherwise than this one), so this one is a volatile asm, which
-// stays where it is written.
+// that waits on a line, and the page-ahead prefetch only starts each page. The one-token I2_S, Q4_0
+// and F16 kernels therefore also ask for each 64-byte line they read kLinesAheadBytes further on, at
+// the point where they read it. On the 2-core Zen 5 VM, the two builds' `trit bench` alternating
+// (5-10 runs each, medians of the paired fraction, 1 / 2 threads): 2B4T I2_S 0.941 -> 0.957 /
+// 0.871 -> 0.889; 1B Q4_0 0.945 -> 0.969 / 0.886 -> 0.902 (its F16 head without); 1B F16 0.924 ->
+// 1.035 / 0.858 -> 0.919; 2B4T TQ2_0 with it in its F16 head only 0.914 -> 0.953 / 0.857 -> 0.873.
+// The TQ2_0 kernel itself ran slower with it at 2 threads (0.857 -> 0.813 with both lines of each
+// lane, 0.846 -> 0.798 with one) and the same at 1, so it does without. A prefetch written as a
+// builtin moved: GCC's scheduler gathered a block's 16 of them at its top (and that build measured
+// otherwise than this one), so this one is a volatile asm, which stays where it is written.
 constexpr size_t kLinesAheadBytes = 4096;
 
 __attribute__((always_inline)) inline void prefetch_line_ahead(const void* p) {
