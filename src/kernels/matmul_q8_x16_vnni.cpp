@@ -67,7 +67,7 @@ struct Q4_0X16 {
 struct Q8_0X16 {
   static constexpr int kOffset = 128;
   static constexpr int kChunks = 8;
-  static constexpr bool kLinesAhead = false;  // a byte a weight: as fast without
+  static constexpr bool kLinesAhead = false;  // slower with it (core/prefetch.h)
   static constexpr int64_t kBlockBytes = kInterleaveRows * int64_t(sizeof(quant::Q8_0Block));
   static void unpack(const uint8_t* q, __m512i v[8]) {
     for (int g = 0; g < 8; ++g) v[g] = load512(q + 64 * g);
