@@ -43,10 +43,11 @@ __attribute__((always_inline)) inline void prefetch_stream_ahead(const void* p, 
 // 0.871 -> 0.889; 1B Q4_0 0.945 -> 0.969 / 0.886 -> 0.902 (its F16 head without); 1B F16 0.924 ->
 // 1.035 / 0.858 -> 0.919; 2B4T TQ2_0 with it in its F16 head only 0.914 -> 0.953 / 0.857 -> 0.873.
 // The TQ2_0 kernel itself ran slower with it at 2 threads (0.857 -> 0.813 with both lines of each
-// lane, 0.846 -> 0.798 with one, 0.865 -> 0.772 with both 8 KiB ahead) and the same or slower at 1,
-// and so did Q8_0 (a byte a weight: 0.879 -> 0.794 at 2 threads); they do without. A prefetch written as a
-// builtin moved: GCC's scheduler gathered a block's 16 of them at its top (and that build measured
-// otherwise than this one), so this one is a volatile asm, which stays where it is written.
+// lane, 0.846 -> 0.798 with one, 0.865 -> 0.772 with both 8 KiB ahead) and the same or slower at
+// 1, and so did Q8_0 (a byte a weight: 0.879 -> 0.794 at 2 threads); they do without. A prefetch
+// written as a builtin moved: GCC's scheduler gathered a block's 16 of them at its top (and that
+// build measured otherwise than this one), so this one is a volatile asm, which stays where it is
+// written.
 constexpr size_t kLinesAheadBytes = 4096;
 
 __attribute__((always_inline)) inline void prefetch_line_ahead(const void* p) {

@@ -46,8 +46,8 @@ inline __m512i load512(const void* p) { return _mm512_loadu_si512(p); }
 
 struct Q4_0X16 {
   static constexpr int kOffset = 8;
-  static constexpr int kChunks = 4;          // 64-byte chunks of codes per block
-  static constexpr bool kLinesAhead = true;  // one token asks for each line 4 KiB ahead (core/prefetch.h)
+  // Lines of codes per block that one token asks for 4 KiB ahead (core/prefetch.h): all 4.
+  static constexpr int kLinesAhead = 4;
   static constexpr int64_t kBlockBytes = kInterleaveRows * int64_t(sizeof(quant::Q4_0Block));
   // Chunk c: low nibbles are values 4c..4c+3 (group c), high nibbles group c + 4.
   static void unpack(const uint8_t* q, __m512i v[8]) {
@@ -66,8 +66,7 @@ struct Q4_0X16 {
 
 struct Q8_0X16 {
   static constexpr int kOffset = 128;
-  static constexpr int kChunks = 8;
-  static constexpr bool kLinesAhead = false;  // slower with it (core/prefetch.h)
+  static constexpr int kLinesAhead = 0;  // none: slower with them (core/prefetch.h)
   static constexpr int64_t kBlockBytes = kInterleaveRows * int64_t(sizeof(quant::Q8_0Block));
   static void unpack(const uint8_t* q, __m512i v[8]) {
     for (int g = 0; g < 8; ++g) v[g] = load512(q + 64 * g);
@@ -111,7 +110,7 @@ void x16_tile(const MatmulArgs& a, int64_t g, int64_t t0, const ActSide* side, i
       if constexpr (kChains == 2) lanes[1][k] = _mm512_setzero_si512();
     }
     for (int q = 0; q < 8; ++q) {
-      if constexpr (T == 1 && W::kLinesAhead) if (q < W::kChunks) prefetch_line_ahead(blk + 2 * kInterleaveRows + 64 * q);
+      if constexpr (T == 1) if (q < W::kLinesAhead) prefetch_line_ahead(blk + 2 * kInterleaveRows + 64 * q);
       for (int k = 0; k < T; ++k)
         lanes[q % kChains][k] =
             _mm512_dpbusd_epi32(lanes[q % kChains][k], v[q], _mm512_set1_epi32(load_i32(y[k][b].qs + 4 * q)));
