@@ -19,6 +19,7 @@ CpuFeatures detect() {
   CpuFeatures f;
 #if defined(__x86_64__) || defined(__i386__)
   unsigned a, b, c, d;
+  if (__get_cpuid(0, &a, &b, &c, &d)) f.amd = b == 0x68747541 && d == 0x69746e65 && c == 0x444d4163;  // "Auth" "enti" "cAMD"
   if (__get_cpuid(1, &a, &b, &c, &d)) {
     f.fma = c & (1u << 12);
     f.avx = c & (1u << 28);

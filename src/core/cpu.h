@@ -19,6 +19,7 @@ struct CpuFeatures {
   bool gfni = false;  // GF(2^8) affine byte transforms (ternary code extraction in the VNNI kernels)
   bool avx512vbmi = false;  // byte permutes (vpermt2b: the TQ1_0 16-row kernel's base-3 table)
   bool avxvnni = false;
+  bool amd = false;  // vendor "AuthenticAMD": decode's prefetch choices (core/prefetch.h)
   bool neon = false;
   bool dotprod = false;
 };

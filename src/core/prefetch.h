@@ -4,6 +4,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "core/cpu.h"
+
 namespace trit {
 
 // Asks for every 64-byte cache line of [p, p + bytes). Always inlined, and so must be any helper
@@ -44,10 +46,14 @@ __attribute__((always_inline)) inline void prefetch_stream_ahead(const void* p, 
 // 1.035 / 0.858 -> 0.919; 2B4T TQ2_0 with it in its F16 head only 0.914 -> 0.953 / 0.857 -> 0.873.
 // The TQ2_0 kernel itself ran slower with it at 2 threads (0.857 -> 0.813 with both lines of each
 // lane, 0.846 -> 0.798 with one, 0.865 -> 0.772 with both 8 KiB ahead) and the same or slower at
-// 1, and so did Q8_0 (a byte a weight: 0.879 -> 0.794 at 2 threads); they do without. A prefetch
-// written as a builtin moved: GCC's scheduler gathered a block's 16 of them at its top (and that
-// build measured otherwise than this one), so this one is a volatile asm, which stays where it is
-// written.
+// 1, and so did Q8_0 (a byte a weight: 0.879 -> 0.794 at 2 threads). On an Intel Xeon with
+// AVX512-FP16 and AMX (2 vCPUs, 12-13 GB/s a core), the same comparison went the other way for
+// them: TQ2_0 0.785 -> 0.903 at 1 thread and 0.772 -> 0.883 at 2 (2 KiB ahead 0.849, 8 KiB
+// 0.877-0.882), Q8_0 0.833 -> 0.919, and TQ1_0 (instead of whole blocks 4 ahead) 0.804 -> 0.827
+// at 2 threads. So those three kernels ask for lines ahead on every CPU but AMD's
+// (every_kernel_asks_lines_ahead). A prefetch written as a builtin moved: GCC's scheduler
+// gathered a block's 16 of them at its top (and that build measured otherwise than this one), so
+// this one is a volatile asm, which stays where it is written.
 constexpr size_t kLinesAheadBytes = 4096;
 
 __attribute__((always_inline)) inline void prefetch_line_ahead(const void* p) {
@@ -57,5 +63,9 @@ __attribute__((always_inline)) inline void prefetch_line_ahead(const void* p) {
   __builtin_prefetch(static_cast<const char*>(p) + kLinesAheadBytes);
 #endif
 }
+
+// Whether the TQ2_0, TQ1_0 and Q8_0 one-token kernels ask for each line ahead too (above): each
+// runs one of two compiled loops, chosen once per call.
+inline bool every_kernel_asks_lines_ahead() { return !cpu_features().amd; }
 
 }  // namespace trit

@@ -46,8 +46,9 @@ inline __m512i load512(const void* p) { return _mm512_loadu_si512(p); }
 
 struct Q4_0X16 {
   static constexpr int kOffset = 8;
-  // Lines of codes per block that one token asks for 4 KiB ahead (core/prefetch.h): all 4.
-  static constexpr int kLinesAhead = 4;
+  // Lines of codes per block that one token asks for 4 KiB ahead (core/prefetch.h): all 4, on AMD
+  // too.
+  static constexpr int kLinesAhead = 4, kLinesAheadOnAmd = 4;
   static constexpr int64_t kBlockBytes = kInterleaveRows * int64_t(sizeof(quant::Q4_0Block));
   // Chunk c: low nibbles are values 4c..4c+3 (group c), high nibbles group c + 4.
   static void unpack(const uint8_t* q, __m512i v[8]) {
@@ -66,7 +67,7 @@ struct Q4_0X16 {
 
 struct Q8_0X16 {
   static constexpr int kOffset = 128;
-  static constexpr int kLinesAhead = 0;  // none: slower with them (core/prefetch.h)
+  static constexpr int kLinesAhead = 8, kLinesAheadOnAmd = 0;  // none on AMD: slower (core/prefetch.h)
   static constexpr int64_t kBlockBytes = kInterleaveRows * int64_t(sizeof(quant::Q8_0Block));
   static void unpack(const uint8_t* q, __m512i v[8]) {
     for (int g = 0; g < 8; ++g) v[g] = load512(q + 64 * g);
@@ -87,7 +88,8 @@ void act_side(const Q8_0Block* y, int64_t nb, ActSide* out) {
 }
 
 // Row group g (rows 16g..16g+15) x tokens [t0, t0 + T).
-template <class W, int T>
+// One token asks for kLinesAhead lines of each block 4 KiB ahead.
+template <class W, int T, int kLinesAhead = 0>
 void x16_tile(const MatmulArgs& a, int64_t g, int64_t t0, const ActSide* side, int64_t nb) {
   const WeightMatrix& w = *a.w;
   const uint8_t* base = group_base(w, g);
@@ -110,7 +112,7 @@ void x16_tile(const MatmulArgs& a, int64_t g, int64_t t0, const ActSide* side, i
       if constexpr (kChains == 2) lanes[1][k] = _mm512_setzero_si512();
     }
     for (int q = 0; q < 8; ++q) {
-      if constexpr (T == 1) if (q < W::kLinesAhead) prefetch_line_ahead(blk + 2 * kInterleaveRows + 64 * q);
+      if constexpr (T == 1) if (q < kLinesAhead) prefetch_line_ahead(blk + 2 * kInterleaveRows + 64 * q);
       for (int k = 0; k < T; ++k)
         lanes[q % kChains][k] =
             _mm512_dpbusd_epi32(lanes[q % kChains][k], v[q], _mm512_set1_epi32(load_i32(y[k][b].qs + 4 * q)));
@@ -133,7 +135,12 @@ void x16_rows(const MatmulArgs& a, int64_t r0, int64_t r1) {
   side.resize(size_t(a.n_tokens * nb));
   for (int64_t t = 0; t < a.n_tokens; ++t)
     act_side<W>(reinterpret_cast<const Q8_0Block*>(a.xq + t * a.xq_stride), nb, &side[size_t(t * nb)]);
-  for_each_tile<kTile, 4>(a, r0, r1, [&](auto T, int64_t g, int64_t t) { x16_tile<W, T()>(a, g, t, side.data(), nb); });
+  const bool lines_ahead = every_kernel_asks_lines_ahead();
+  for_each_tile<kTile, 4>(a, r0, r1, [&](auto T, int64_t g, int64_t t) {
+    if constexpr (T() > 1) x16_tile<W, T()>(a, g, t, side.data(), nb);
+    else if (lines_ahead) x16_tile<W, 1, W::kLinesAhead>(a, g, t, side.data(), nb);
+    else x16_tile<W, 1, W::kLinesAheadOnAmd>(a, g, t, side.data(), nb);
+  });
 }
 
 }  // namespace

@@ -101,11 +101,13 @@ inline void lane_codes_in_place(const uint8_t* q, __m512i c[8]) {
 // felt: the microbench from memory 30.6 / 32.0 -> 35.8 / 34.7 GB/s with two, and decode's matrices
 // alternating by kind in one process 0.80-0.88 -> 0.81-1.02 of a read of their bytes. The
 // stream asks only for one line a page ahead (x16_vnni.h ternary_blocks, core/prefetch.h): software
-// prefetch of every line 1 to 24 blocks ahead was slower in 2B4T decode (1 thread, alternating runs:
-// 91-93% of the bandwidth ceiling without, 82-87% with 1 to 4 blocks, 67-76% with 10 to 24), and so
-// was each lane asking for its lines 4 KiB ahead as it reads them, as I2_S does (core/prefetch.h
-// prefetch_line_ahead): 0.857 -> 0.813 of the paired ceiling at 2 threads, the same at 1.
-template <int T, bool kGfni>
+// prefetch of every line 1 to 24 blocks ahead was slower in 2B4T decode (Zen 5, 1 thread,
+// alternating runs: 91-93% of the bandwidth ceiling without, 82-87% with 1 to 4 blocks, 67-76% with
+// 10 to 24), and so was each lane asking for its lines 4 KiB ahead as it reads them, as I2_S does
+// (core/prefetch.h prefetch_line_ahead): 0.857 -> 0.813 of the paired ceiling at 2 threads, the
+// same at 1. On an Intel Xeon that made it faster, 0.772 -> 0.883 at 2 threads: kLinesAhead says
+// whether it does (core/prefetch.h every_kernel_asks_lines_ahead).
+template <int T, bool kGfni, bool kLinesAhead = false>
 struct Dots {
   static constexpr int kChains = ternary_chains(T);
   void operator()(const uint8_t* blk, int64_t b, const Q8KBlock* const (&y)[T], __m512i (&sum)[T][kChains]) const {
@@ -115,6 +117,10 @@ struct Dots {
       __m512i hi[4] = {_mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512()};
       for (int lane = 0; lane < 8; ++lane) {
         __m512i c[8];
+        if constexpr (kLinesAhead) {
+          prefetch_line_ahead(blk + 2 * kInterleaveRows + 128 * lane);
+          prefetch_line_ahead(blk + 2 * kInterleaveRows + 128 * lane + 64);
+        }
         lane_codes_in_place(blk + 2 * kInterleaveRows + 128 * lane, c);
         for (int j = 0; j < 4; ++j) sum[0][j] = dpbusd_bcast(sum[0][j], c[j], y[0][b].qs + 4 * lane + 32 * j);
         for (int j = 4; j < 8; ++j) hi[j - 4] = dpbusd_bcast(hi[j - 4], c[j], y[0][b].qs + 4 * lane + 32 * j);
@@ -177,8 +183,12 @@ void x16_rows(const MatmulArgs& a, int64_t r0, int64_t r1) {
   const X16Spans sp = x16_spans(*a.w);
   thread_local std::vector<int32_t> inits;
   ternary_block_offsets(a, sp.n_blocks, inits);
-  if (a.n_tokens == 1)
-    return ternary_one_token<kBlockBytes, 0>(a, sp, r0 / kInterleaveRows, r1 / kInterleaveRows, inits.data(), Dots<1, kGfni>{});
+  if (a.n_tokens == 1) {
+    const int64_t g0 = r0 / kInterleaveRows, g1 = r1 / kInterleaveRows;
+    if (every_kernel_asks_lines_ahead())
+      return ternary_one_token<kBlockBytes, 0>(a, sp, g0, g1, inits.data(), Dots<1, kGfni, true>{});
+    return ternary_one_token<kBlockBytes, 0>(a, sp, g0, g1, inits.data(), Dots<1, kGfni>{});
+  }
   for_each_tile<kTile, 4>(a, r0, r1, [&](auto T, int64_t g, int64_t t) {
     ternary_x16_tile<T(), kBlockBytes, 0>(a, sp, g, t, inits.data(), Dots<T(), kGfni>{});
   });

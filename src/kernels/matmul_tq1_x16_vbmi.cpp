@@ -71,9 +71,10 @@ inline void chunk_codes(const uint8_t* p, const Tables& t, __m512i c[kTq1PlanesP
   c[4] = _mm512_mask_add_epi8(t4, _mm512_cmpgt_epu8_mask(q, _mm512_set1_epi8(char(161))), t4, one);
 }
 
-// One block's vpdpbusd for T tokens (x16_vnni.h ternary_blocks; the hardware prefetcher falls
-// behind on decode's stream: 4 blocks ahead measured best).
-template <int T>
+// One block's vpdpbusd for T tokens (x16_vnni.h ternary_blocks). The hardware prefetcher falls
+// behind on decode's stream: on Zen 5 asking for whole blocks 4 ahead measured best, on an Intel
+// Xeon asking for each line 4 KiB ahead as it is read (kLinesAhead, core/prefetch.h).
+template <int T, bool kLinesAhead = false>
 struct Dots {
   static constexpr int kChains = ternary_chains(T);
   const Tables& tables;
@@ -81,6 +82,7 @@ struct Dots {
 #pragma GCC unroll 13
     for (int chunk = 0; chunk < kTq1Chunks; ++chunk) {
       __m512i c[kTq1PlanesPerChunk];
+      if constexpr (kLinesAhead) prefetch_line_ahead(blk + 2 * kInterleaveRows + 64 * chunk);
       chunk_codes(blk + 2 * kInterleaveRows + 64 * chunk, tables, c);
 #pragma GCC unroll 5
       for (int n = 0; n < kTq1PlanesPerChunk; ++n) {
@@ -93,7 +95,7 @@ struct Dots {
   }
 };
 
-constexpr int kPrefetchBlocks = 4;
+constexpr int kPrefetchBlocks = 4;  // on AMD (Dots)
 
 }  // namespace
 
@@ -102,9 +104,12 @@ void x16_rows_tq1_q8k(const MatmulArgs& a, int64_t r0, int64_t r1) {
   thread_local std::vector<int32_t> inits;
   ternary_block_offsets(a, sp.n_blocks, inits);
   const Tables tables;
-  if (a.n_tokens == 1)
-    return ternary_one_token<kBlockBytes, kPrefetchBlocks>(a, sp, r0 / kInterleaveRows, r1 / kInterleaveRows, inits.data(),
-                                                           Dots<1>{tables});
+  if (a.n_tokens == 1) {
+    const int64_t g0 = r0 / kInterleaveRows, g1 = r1 / kInterleaveRows;
+    if (every_kernel_asks_lines_ahead())
+      return ternary_one_token<kBlockBytes, 0>(a, sp, g0, g1, inits.data(), Dots<1, true>{tables});
+    return ternary_one_token<kBlockBytes, kPrefetchBlocks>(a, sp, g0, g1, inits.data(), Dots<1>{tables});
+  }
   for_each_tile<kTile, 4>(a, r0, r1, [&](auto T, int64_t g, int64_t t) {
     ternary_x16_tile<T(), kBlockBytes, kPrefetchBlocks>(a, sp, g, t, inits.data(), Dots<T()>{tables});
   });

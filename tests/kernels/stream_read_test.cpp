@@ -61,7 +61,9 @@ TEST(XorStream, DispatchNamesAnIsaThisCpuHas) {
   const std::string isa = xor_stream_isa();
   EXPECT_TRUE(isa == "scalar" || isa == "avx2" || isa == "avx512") << isa;
 #if TRIT_KERNELS_X86
-  if (cpu_features().avx512f) EXPECT_EQ(isa, "avx512");
+  if (cpu_features().avx512f) {
+    EXPECT_EQ(isa, "avx512");
+  }
 #endif
 }
 
