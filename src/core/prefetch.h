@@ -48,7 +48,7 @@ __attribute__((always_inline)) inline void prefetch_stream_ahead(const void* p, 
 // lane, 0.846 -> 0.798 with one, 0.865 -> 0.772 with both 8 KiB ahead) and the same or slower at
 // 1, and so did Q8_0 (a byte a weight: 0.879 -> 0.794 at 2 threads). On an Intel Xeon with
 // AVX512-FP16 and AMX (2 vCPUs, 12-13 GB/s a core), the same comparison went the other way for
-// them: TQ2_0 0.785 -> 0.903 at 1 thread and 0.772 -> 0.883 at 2 (2 KiB ahead 0.849, 8 KiB
+// them: TQ2_0 0.788 -> 0.911 at 1 thread and 0.772 -> 0.883 at 2 (2 KiB ahead 0.849, 8 KiB
 // 0.877-0.882), Q8_0 0.833 -> 0.919, and TQ1_0 (instead of whole blocks 4 ahead) 0.804 -> 0.827
 // at 2 threads. So those three kernels ask for lines ahead on every CPU but AMD's
 // (every_kernel_asks_lines_ahead). A prefetch written as a builtin moved: GCC's scheduler
