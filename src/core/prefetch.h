@@ -65,7 +65,7 @@ __attribute__((always_inline)) inline void prefetch_line_ahead(const void* p) {
 }
 
 // Whether the TQ2_0, TQ1_0 and Q8_0 one-token kernels ask for each line ahead too (above): each
-// runs one of two compiled loops, chosen once per call.
+// runs one of two compiled loops, chosen outside the loop (once per call; Q8_0 once per row group).
 inline bool every_kernel_asks_lines_ahead() { return !cpu_features().amd; }
 
 }  // namespace trit

@@ -99,7 +99,7 @@ inline void lane_codes_in_place(const uint8_t* q, __m512i c[8]) {
 // 2560 x 2560 from L2: 126 -> 169 GMAC/s. With one chain per position the chains' vpdpbusd (5
 // cycles apart) capped the kernel at 3.4 G vpdpbusd/s, 55 GB/s of codes, which decode from memory
 // felt: the microbench from memory 30.6 / 32.0 -> 35.8 / 34.7 GB/s with two, and decode's matrices
-// alternating by kind in one process 0.80-0.88 -> 0.81-1.02 of a read of their bytes. The
+// alternating by kind in one process 0.80-0.88 -> 0.81-1.02 of a read of their bytes. On AMD the
 // stream asks only for one line a page ahead (x16_vnni.h ternary_blocks, core/prefetch.h): software
 // prefetch of every line 1 to 24 blocks ahead was slower in 2B4T decode (Zen 5, 1 thread,
 // alternating runs: 91-93% of the bandwidth ceiling without, 82-87% with 1 to 4 blocks, 67-76% with
