@@ -17,15 +17,25 @@
 // block's activations (2 KiB) in L1 throughout. It asks for one line a page ahead as the stream
 // enters the page, and for each line 4 KiB ahead as it reads it (core/prefetch.h: 1B F16 decode
 // 0.924 -> 1.035 of the paired ceiling at 1 thread, 0.858 -> 0.919 at 2). Walking a group's
-// columns end to end, as prompt tiles do, re-read each activation from L2 once per group, and a
-// 1 GB stream at 1 thread ran at 80-89% of a plain read's speed against 92-108% block by block
-// (Zen 5, alternating runs).
+// columns end to end instead re-read each activation from L2 once per group, and a 1 GB stream at
+// 1 thread ran at 80-89% of a plain read's speed against 92-108% block by block (Zen 5,
+// alternating runs).
+//
+// A prompt runs tiles of up to 16 tokens, one block at a time over a chunk of 32 groups (512 KiB
+// of one block column, in L2 while every tile passes), the tile's activations of the block packed
+// column-major once for the chunk: a column's 16 broadcasts then read one line from one pointer.
+// Each pass over a block converts its columns once for 16 tokens, and, with one chain a pass, its
+// 16 accumulators fit in registers. Before (tiles of 4 tokens reading the token rows in place,
+// each group's columns end to end), on a 2-vCPU Intel Xeon (Emerald Rapids class): 2048 x 2048
+// x 512 tokens 44 -> 51 GMAC/s at 1 thread, 86 -> 100 at 2 (medians, builds alternating), and
+// 1B F16 pp512 0.85x -> 1.26x llama.cpp at 2 threads.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #pragma GCC diagnostic ignored "-Wuninitialized"
 
 #include <immintrin.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "core/prefetch.h"
 #include "kernels/kernels_vnni.h"
@@ -35,20 +45,23 @@
 namespace trit::vnni {
 namespace {
 
-constexpr int kTile = 4;
 constexpr int kChains = 8;  // per row and token, in each column block (above)
 constexpr int64_t kColBytes = kInterleaveRows * 2;
+// Prompt tiles: up to kPromptTile tokens per pass over a block, whose activations are laid out
+// column-major for it (pack_tokens); kPromptChunkGroups row groups per chunk, whose blocks of one
+// span (16 KiB a group) stay in L2 while all the token tiles pass over them.
+constexpr int kPromptTile = 16;
+constexpr int64_t kPromptChunkGroups = 32;
 
 const float* token_activations(const MatmulArgs& a, int64_t t) {
   return reinterpret_cast<const float*>(a.xq + t * a.xq_stride);
 }
 
-// acc[k] += column i of 16 rows (at p) times token k's activation of that column.
+// acc[k] += column i of 16 rows (at p) times token k's activation of that column, xt[i * T + k].
 template <int T>
-__attribute__((always_inline)) inline void column_fma(const uint8_t* p, int64_t i, int64_t col0, const float* const (&x)[T],
-                                                     __m512 (&acc)[T]) {
+__attribute__((always_inline)) inline void column_fma(const uint8_t* p, int64_t i, const float* xt, __m512 (&acc)[T]) {
   const __m512 wv = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i * kColBytes)));
-  for (int k = 0; k < T; ++k) acc[k] = _mm512_fmadd_ps(wv, _mm512_set1_ps(x[k][col0 + i]), acc[k]);
+  for (int k = 0; k < T; ++k) acc[k] = _mm512_fmadd_ps(wv, _mm512_set1_ps(xt[i * T + k]), acc[k]);
 }
 
 // acc[kLo][k] + ... + acc[kLo + kN - 1][k], added pairwise: ((a0 + a1) + (a2 + a3)) + ... . The
@@ -62,7 +75,7 @@ __attribute__((always_inline)) inline __m512 pairwise_sum(const __m512 (&acc)[kC
 // Chains kFirst .. kFirst + kCount - 1 of one column block (chain c: columns i with i mod kChains
 // == c; chain 0 also takes the tail), added pairwise: ((c0 + c1) + (c2 + c3)) + ... .
 template <int T, int kFirst, int kCount>
-inline void chain_sums(const uint8_t* p, int64_t width, int64_t col0, const float* const (&x)[T], __m512 (&out)[T]) {
+inline void chain_sums(const uint8_t* p, int64_t width, const float* xt, __m512 (&out)[T]) {
   __m512 acc[kCount][T];
   for (int c = 0; c < kCount; ++c)
     for (int k = 0; k < T; ++k) acc[c][k] = _mm512_setzero_ps();
@@ -71,61 +84,118 @@ inline void chain_sums(const uint8_t* p, int64_t width, int64_t col0, const floa
     if constexpr (T == 1) prefetch_stream_ahead(p + i * kColBytes, kChains * kColBytes);
     for (int c = 0; c < kCount; ++c) {
       if constexpr (T == 1) if (c % 2 == 0) prefetch_line_ahead(p + (i + c) * kColBytes);
-      column_fma<T>(p, i + c, col0, x, acc[c]);
+      column_fma<T>(p, i + c, xt, acc[c]);
     }
   }
   if constexpr (kFirst == 0)
-    for (int64_t i = whole; i < width; ++i) column_fma<T>(p, i, col0, x, acc[0]);
+    for (int64_t i = whole; i < width; ++i) column_fma<T>(p, i, xt, acc[0]);
   for (int k = 0; k < T; ++k) out[k] = pairwise_sum<0, kCount>(acc, k);
 }
 
-// The sums of one column block of 16 rows (its `width` columns at p, the first being column
-// `col0` of the matrix) against tokens x[0..T), in the order above. One token runs the 8 chains
-// side by side: with 4, a chain's FMA latency alone took as long as the block's conversions, and
-// a late weight line held up the walk. Decode's matmul sequence from memory, this kernel with 4
-// and with 8 chains in one process, alternating tokens between read passes (30 each, Zen 5):
-// 2B4T TQ2_0 (the F16 head) 0.958 -> 0.974 of the read speed at 1 thread, 0.913 -> 0.918 at 2;
-// a 1B F16 model 0.909-0.957 -> 0.943-0.999 at 1 thread, 0.892 -> 0.907 at 2. Tiles of several
-// tokens, where 8 x T accumulators do not fit in registers, run chains 0-3 over the block and then
-// chains 4-7 (the block, 16 KiB at most, is in L1 by then): each column is still converted once,
-// and each chain sums its columns in the same order.
+// Chains summed side by side in one pass over a block for T tokens: all 8 for one token; for
+// more, as many as keep the accumulators (chains x T) within 16 registers.
+constexpr int chains_per_pass(int T) { return T == 1 ? kChains : T <= 4 ? 4 : T <= 8 ? 2 : 1; }
+
+// The sums of one column block of 16 rows (its `width` columns at p) against T tokens (their
+// activations of the block's columns at xt, column-major), in the order above. One token runs
+// the 8 chains side by side: with 4, a chain's FMA latency alone took as long as the block's
+// conversions, and a late weight line held up the walk. Decode's matmul sequence from memory,
+// this kernel with 4 and with 8 chains in one process, alternating tokens between read passes
+// (30 each, Zen 5): 2B4T TQ2_0 (the F16 head) 0.958 -> 0.974 of the read speed at 1 thread,
+// 0.913 -> 0.918 at 2; a 1B F16 model 0.909-0.957 -> 0.943-0.999 at 1 thread, 0.892 -> 0.907 at
+// 2. Tiles of several tokens pass over the block once per chains_per_pass(T) chains (the block,
+// 16 KiB at most, stays in L1), each pass converting its columns: each chain still sums its
+// columns in the same order, and the passes' sums are added pairwise as the chains' are.
 template <int T>
-inline void block_sums(const uint8_t* p, int64_t width, int64_t col0, const float* const (&x)[T], __m512 (&out)[T]) {
-  if constexpr (T == 1) {
-    chain_sums<1, 0, kChains>(p, width, col0, x, out);
-  } else {
-    __m512 lo[T], hi[T];
-    chain_sums<T, 0, kChains / 2>(p, width, col0, x, lo);
-    chain_sums<T, kChains / 2, kChains / 2>(p, width, col0, x, hi);
-    for (int k = 0; k < T; ++k) out[k] = _mm512_add_ps(lo[k], hi[k]);
+inline void block_sums(const uint8_t* p, int64_t width, const float* xt, __m512 (&out)[T]) {
+  constexpr int kPerPass = chains_per_pass(T), kPasses = kChains / kPerPass;
+  __m512 pass[kPasses][T];
+  [&]<int... q>(std::integer_sequence<int, q...>) {
+    (chain_sums<T, q * kPerPass, kPerPass>(p, width, xt, pass[q]), ...);
+  }(std::make_integer_sequence<int, kPasses>{});
+  for (int k = 0; k < T; ++k) out[k] = pairwise_sum<0, kPasses>(pass, k);
+}
+
+// Tokens [t0, t0 + T)'s activations of columns [col0, col0 + width), column-major: xt[i * T + k]
+// is token t0 + k's column col0 + i. Then a column's T broadcasts read one line (T = 16), from
+// one pointer, where T token rows would take T registers and, rows a multiple of 4 KiB apart,
+// compete for a few L1 sets.
+// 16 x 16 floats transposed in registers: r[k] (16 columns of token k) -> r[i] (16 tokens of
+// column i).
+inline void transpose16(__m512 (&r)[16]) {
+  __m512 t[16];
+  for (int k = 0; k < 16; k += 2) {
+    t[k] = _mm512_unpacklo_ps(r[k], r[k + 1]);
+    t[k + 1] = _mm512_unpackhi_ps(r[k], r[k + 1]);
+  }
+  for (int k = 0; k < 16; k += 4)
+    for (int j = 0; j < 2; ++j) {
+      r[k + 2 * j] = _mm512_shuffle_ps(t[k + j], t[k + j + 2], 0x44);
+      r[k + 2 * j + 1] = _mm512_shuffle_ps(t[k + j], t[k + j + 2], 0xee);
+    }
+  for (int k = 0; k < 16; k += 8)
+    for (int j = 0; j < 4; ++j) {
+      t[k + j] = _mm512_shuffle_f32x4(r[k + j], r[k + j + 4], 0x88);
+      t[k + j + 4] = _mm512_shuffle_f32x4(r[k + j], r[k + j + 4], 0xdd);
+    }
+  for (int j = 0; j < 8; ++j) {
+    r[j] = _mm512_shuffle_f32x4(t[j], t[j + 8], 0x88);
+    r[j + 8] = _mm512_shuffle_f32x4(t[j], t[j + 8], 0xdd);
   }
 }
 
-// Row group g x tokens [t0, t0 + T): the blocks of one group, the running sums in registers.
 template <int T>
-void x16_tile(const MatmulArgs& a, const X16Spans& sp, int64_t g, int64_t t0) {
-  const WeightMatrix& w = *a.w;
+void pack_tokens(const MatmulArgs& a, int64_t t0, int64_t col0, int64_t width, float* xt) {
   const float* x[T];
-  for (int k = 0; k < T; ++k) x[k] = token_activations(a, t0 + k);
-  __m512 run[T];
-  for (int k = 0; k < T; ++k) run[k] = _mm512_setzero_ps();
-  for (int64_t kb = 0; kb < sp.n_spans(); ++kb) {
+  for (int k = 0; k < T; ++k) x[k] = token_activations(a, t0 + k) + col0;
+  int64_t i = 0;
+  if constexpr (T == 16)
+    for (; i + 16 <= width; i += 16) {
+      __m512 r[16];
+      for (int k = 0; k < 16; ++k) r[k] = _mm512_loadu_ps(x[k] + i);
+      transpose16(r);
+      for (int j = 0; j < 16; ++j) _mm512_storeu_ps(xt + (i + j) * 16, r[j]);
+    }
+  for (; i < width; ++i)
+    for (int k = 0; k < T; ++k) xt[i * T + k] = x[k][i];
+}
+
+// Row groups [gc, gc_end) x tokens [t0, t0 + T) over span kb (one column block): the activations
+// packed once for all the groups, each group's running sums in y between spans.
+template <int T>
+void prompt_tile(const MatmulArgs& a, const X16Spans& sp, int64_t gc, int64_t gc_end, int64_t kb, int64_t t0,
+                 float* xt) {
+  const WeightMatrix& w = *a.w;
+  pack_tokens<T>(a, t0, sp.first(kb), sp.width(kb), xt);
+  for (int64_t g = gc; g < gc_end; ++g) {
     __m512 s[T];
-    block_sums<T>(w.data + sp.offset(kb, g), sp.width(kb), sp.first(kb), x, s);
-    for (int k = 0; k < T; ++k) run[k] = _mm512_add_ps(run[k], s[k]);
+    block_sums<T>(w.data + sp.offset(kb, g), sp.width(kb), xt, s);
+    for (int k = 0; k < T; ++k) {
+      float* y = a.y + (t0 + k) * w.rows + g * kInterleaveRows;
+      span_sums_out(y, _mm512_add_ps(span_sums_in(y, kb), s[k]), sp, kb, w.out_scale);
+    }
   }
-  const __m512 out_scale = _mm512_set1_ps(w.out_scale);
-  for (int k = 0; k < T; ++k)
-    _mm512_storeu_ps(a.y + (t0 + k) * w.rows + g * kInterleaveRows, _mm512_mul_ps(run[k], out_scale));
+}
+
+// Several tokens, groups [g0, g1): per chunk of groups, span by span, every token tile.
+void prompt(const MatmulArgs& a, const X16Spans& sp, int64_t g0, int64_t g1) {
+  alignas(64) float xt[kF16ColumnBlock * kPromptTile];
+  for (int64_t gc = g0; gc < g1; gc += kPromptChunkGroups) {
+    const int64_t gc_end = std::min(g1, gc + kPromptChunkGroups);
+    for (int64_t kb = 0; kb < sp.n_spans(); ++kb)
+      token_tiles<kPromptTile, 8, 4, 2, 1>(0, a.n_tokens, [&](auto T, int64_t t) {
+        prompt_tile<T()>(a, sp, gc, gc_end, kb, t, xt);
+      });
+  }
 }
 
 // One token, groups [g0, g1), walked by for_each_span_group (x16_vnni.h): block by block in
 // memory order, the running sums in y.
 void one_token(const MatmulArgs& a, const X16Spans& sp, int64_t g0, int64_t g1) {
-  const float* x[1] = {token_activations(a, 0)};
+  const float* x = token_activations(a, 0);
   for_each_span_group(*a.w, sp, g0, g1, [&](int64_t kb, int64_t g, const uint8_t* p) {
     __m512 s[1];
-    block_sums<1>(p, sp.width(kb), sp.first(kb), x, s);
+    block_sums<1>(p, sp.width(kb), x + sp.first(kb), s);
     float* y = a.y + g * kInterleaveRows;
     span_sums_out(y, _mm512_add_ps(span_sums_in(y, kb), s[0]), sp, kb, a.w->out_scale);
   });
@@ -136,7 +206,7 @@ void one_token(const MatmulArgs& a, const X16Spans& sp, int64_t g0, int64_t g1) 
 void x16_rows_f16_f16(const MatmulArgs& a, int64_t r0, int64_t r1) {
   const X16Spans sp = x16_spans(*a.w);
   if (a.n_tokens == 1) return one_token(a, sp, r0 / kInterleaveRows, r1 / kInterleaveRows);
-  for_each_tile<kTile, 2>(a, r0, r1, [&](auto T, int64_t g, int64_t t) { x16_tile<T()>(a, sp, g, t); });
+  prompt(a, sp, r0 / kInterleaveRows, r1 / kInterleaveRows);
 }
 
 }  // namespace trit::vnni

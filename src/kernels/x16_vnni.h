@@ -161,23 +161,25 @@ void ternary_one_token(const MatmulArgs& a, const X16Spans& sp, int64_t g0, int6
   });
 }
 
-// Row groups [r0 / 16, r1 / 16) x all tokens, in chunks of kChunkGroups groups: tiles of kTile
-// tokens, then one of kMid, then single tokens. tile(size, g, t) with size a
-// std::integral_constant<int, T> runs row group g x tokens [t, t + T).
-template <int kTile, int kMid, class Tile>
+// Tokens [t, n) in tiles of kSize while they fit, then of the smaller sizes that follow:
+// tile(size, t) with size a std::integral_constant<int, T> runs tokens [t, t + T).
+template <int kSize, int... kSmaller, class Tile>
+void token_tiles(int64_t t, int64_t n, Tile&& tile) {
+  for (; t + kSize <= n; t += kSize) tile(std::integral_constant<int, kSize>{}, t);
+  if constexpr (sizeof...(kSmaller) > 0) token_tiles<kSmaller...>(t, n, tile);
+}
+
+// Row groups [r0 / 16, r1 / 16) x all tokens, in chunks of kChunkGroups groups; in each chunk,
+// token tiles of the sizes kSizes (descending, token_tiles), then single tokens, each over the
+// chunk's groups. tile(size, g, t) runs row group g x tokens [t, t + size).
+template <int... kSizes, class Tile>
 void for_each_tile(const MatmulArgs& a, int64_t r0, int64_t r1, Tile&& tile) {
   const int64_t g0 = r0 / kInterleaveRows, g1 = r1 / kInterleaveRows;
   for (int64_t gc = g0; gc < g1; gc += kChunkGroups) {
     const int64_t gc_end = std::min(g1, gc + kChunkGroups);
-    int64_t t = 0;
-    for (; t + kTile <= a.n_tokens; t += kTile)
-      for (int64_t g = gc; g < gc_end; ++g) tile(std::integral_constant<int, kTile>{}, g, t);
-    if (t + kMid <= a.n_tokens) {
-      for (int64_t g = gc; g < gc_end; ++g) tile(std::integral_constant<int, kMid>{}, g, t);
-      t += kMid;
-    }
-    for (; t < a.n_tokens; ++t)
-      for (int64_t g = gc; g < gc_end; ++g) tile(std::integral_constant<int, 1>{}, g, t);
+    token_tiles<kSizes..., 1>(0, a.n_tokens, [&](auto size, int64_t t) {
+      for (int64_t g = gc; g < gc_end; ++g) tile(size, g, t);
+    });
   }
 }
 

@@ -179,6 +179,38 @@ TEST_P(MatmulVariants, InterleavedRowsEqualReferenceBitForBit) {
   }
 }
 
+// A prompt's tiles (up to 16 tokens for F16, whose float sums have an order) give each token the
+// bits of a one-token call, as the model's determinism promises (batched vs one token at a time):
+// token counts that leave every smaller tile, columns that leave a narrower last block.
+TEST_P(MatmulVariants, InterleavedBatchEqualsOneTokenAtATimeBitForBit) {
+  const Case c = GetParam();
+  const MatmulVariant* fast = nullptr;
+  for (const auto& v : matmul_variants(c.type))
+    if (v.interleaves()) fast = &v;
+  if (fast == nullptr) GTEST_SKIP() << tensor_type_name(c.type) << " has no variant for 16-row groups";
+  if (!isa_available(fast->isa)) GTEST_SKIP() << "host lacks " << isa_name(fast->isa) << "; " << fast->name << " not tested";
+  const int64_t rows = 48;
+  const auto ow = test::random_weights(c.type, rows, c.cols * 3, uint32_t(c.cols + 3));
+  std::vector<uint8_t> packed(ow.bytes.size());
+  repack_interleaved(c.type, ow.bytes.data(), packed.data(), rows, ow.w.cols);
+  WeightMatrix pw = ow.w;
+  pw.data = packed.data();
+  pw.interleave = kInterleaveRows;
+  const int64_t n_tokens = 16 + 8 + 4 + 2 + 1 + 16;
+  const auto x = test::random_floats(n_tokens * ow.w.cols, uint32_t(rows + 11));
+  for (int threads : {1, 2}) {
+    ThreadPool pool(threads);
+    std::vector<float> batch(size_t(n_tokens * rows), NAN), one(size_t(rows), NAN);
+    matmul_with(*fast, pw, x.data(), n_tokens, batch.data(), pool);
+    for (int64_t t = 0; t < n_tokens; ++t) {
+      matmul_with(*fast, pw, x.data() + t * ow.w.cols, 1, one.data(), pool);
+      for (int64_t r = 0; r < rows; ++r)
+        ASSERT_EQ(std::bit_cast<uint32_t>(batch[size_t(t * rows + r)]), std::bit_cast<uint32_t>(one[size_t(r)]))
+            << fast->name << " token " << t << " row " << r << " threads " << threads;
+    }
+  }
+}
+
 // The one-token I2_S 16-row tile sums each 2-bit position in place, scaled by up to 64, in its own
 // int32 chain. A row of 600k columns of +1 weights against activations of 127 would overflow such
 // a chain (150k * 128 * 127 > 2^31) if it ran over the whole row; it must still equal the reference.
