@@ -10,9 +10,10 @@
 
 namespace trit::peak {
 
-// The fastest of `passes` threaded read passes over `bytes`: the read trit bench brackets each
-// decode run with (src/bench read_once), so a kernel's fraction here and a model's fraction of the
-// ceiling there mean the same thing.
+// The fastest of `passes` threaded read passes over `bytes` in each of read_once's two patterns
+// (one stream per piece, or bench::kManyReadStreams): the read trit bench brackets each decode run
+// with (src/bench read_once, in the faster pattern), so a kernel's fraction here and a model's
+// fraction of the ceiling there mean the same thing.
 double read_gb_s(std::span<const uint8_t> bytes, int threads, int passes);
 
 // What a variant's inner loop multiplies: integer dot products (every quantized type) or float

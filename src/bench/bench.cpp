@@ -69,14 +69,14 @@ struct TritRunner {
   Status run_paired(const BenchOptions& o, const std::vector<std::span<const uint8_t>>& spans, Ceiling& c) {
     const size_t first = size_t(std::max(o.depth, 1) + o.n_gen);
     const uint64_t bytes = c.bytes_per_token + c.paired_kv_bytes_per_token;
-    double before = read_once(spans, c.threads, &c.checksum);
+    double before = read_once(spans, c.threads, &c.checksum, c.read_streams);
     c.paired_read_gb_s.push_back(before);
     for (int i = 0; i < paired_tokens(o.n_gen); ++i) {
       int32_t tok = tokens[first + size_t(i)];
       const auto s0 = Clock::now();
       TRIT_TRY(session->eval({&tok, 1}, &logits));
       const double sec = seconds_since(s0);
-      const double after = read_once(spans, c.threads, &c.checksum);
+      const double after = read_once(spans, c.threads, &c.checksum, c.read_streams);
       c.paired_read_gb_s.push_back(after);
       c.paired_fractions.push_back(paired_fraction(bytes, sec, before, after));
       before = after;
@@ -136,7 +136,7 @@ DecodeWeights decode_weights(const gguf::File& file) {
   return d;
 }
 
-double read_once(const std::vector<std::span<const uint8_t>>& spans, int threads, uint64_t* checksum) {
+double read_once(const std::vector<std::span<const uint8_t>>& spans, int threads, uint64_t* checksum, int streams) {
   std::vector<Piece> pieces;
   uint64_t total = 0;
   for (const auto& s : spans) {
@@ -154,12 +154,21 @@ double read_once(const std::vector<std::span<const uint8_t>>& spans, int threads
   // the slower core twice (57 GB/s against 63 balanced, alternating passes over 1 GB).
   pool.parallel_for_dynamic(int64_t(pieces.size()), 1, [&](int64_t begin, int64_t end) {
     uint64_t s = 0;
-    for (int64_t i = begin; i < end; ++i) s ^= xor_stream(pieces[size_t(i)].p, pieces[size_t(i)].n);
+    for (int64_t i = begin; i < end; ++i) s ^= xor_stream(pieces[size_t(i)].p, pieces[size_t(i)].n, streams);
     sum.fetch_xor(s, std::memory_order_relaxed);
   }, 1);
   const double sec = seconds_since(t0);
   if (checksum) *checksum = sum.load();
   return sec > 0 ? double(total) / sec / 1e9 : 0.0;
+}
+
+int fastest_read_streams(const std::vector<std::span<const uint8_t>>& spans, int threads, uint64_t* checksum) {
+  double one = 0.0, many = 0.0;
+  for (int i = 0; i < 2; ++i) {
+    one = std::max(one, read_once(spans, threads, checksum, 1));
+    many = std::max(many, read_once(spans, threads, checksum, kManyReadStreams));
+  }
+  return many > one ? kManyReadStreams : 1;
 }
 
 nlohmann::json ceiling_json(const Ceiling& c, const std::vector<double>& tg_tok_s) {
@@ -173,6 +182,7 @@ nlohmann::json ceiling_json(const Ceiling& c, const std::vector<double>& tg_tok_
           {"read_gb_s", c.median_read_gb_s()},
           {"read_gb_s_runs", c.read_gb_s},
           {"threads", c.threads},
+          {"read_streams", c.read_streams},
           {"tg_tok_s_ceiling", c.tok_s()},
           {"tg_fraction_of_ceiling", median(fractions)}};
   if (!c.paired_fractions.empty())
@@ -270,11 +280,13 @@ Result<std::vector<EngineRuns>> run_bench(const BenchOptions& o) {
     c.paired_kv_bytes_per_token = kv_cache_bytes_per_token(hp.n_layer, hp.n_head_kv, hp.head_dim,
                                                            std::max(o.depth, 1) + o.n_gen, paired_tokens(o.n_gen));
     c.threads = o.threads > 0 ? o.threads : default_thread_count();
+    c.read_streams = fastest_read_streams(spans, c.threads, &c.checksum);
     for (auto& r : runs) r.ceiling = c;
   }
   auto best_of_passes = [&](Ceiling& c) {
     double best = 0.0;
-    for (int i = 0; i < kPassesPerSide; ++i) best = std::max(best, read_once(spans, c.threads, &c.checksum));
+    for (int i = 0; i < kPassesPerSide; ++i)
+      best = std::max(best, read_once(spans, c.threads, &c.checksum, c.read_streams));
     return best;
   };
   auto timed_decode = [&](EngineRuns& r, const std::function<Status()>& decode) -> Status {

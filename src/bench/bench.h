@@ -39,6 +39,7 @@ struct Ceiling {
   // at a depth of 1024. Part of the bytes the ceiling divides by; not read by the passes.
   uint64_t kv_bytes_per_token = 0;
   int threads = 1;
+  int read_streams = 1;  // streams per piece of every read pass (fastest_read_streams)
   // One per timed decode run of the engine, in order: the read bandwidth (1e9 bytes/s) of the fastest
   // of four read_once passes, two just before the run and two just after it.
   std::vector<double> read_gb_s;
@@ -80,9 +81,18 @@ DecodeWeights decode_weights(const gguf::File& file);
 
 // One timed stream-read of `spans` over `threads` threads, in 256 KiB pieces claimed as
 // ThreadPool::parallel_for_dynamic balances them (each thread one contiguous run unless the other
-// is slower); each thread xors 64-bit words. Returns the bytes/s; *checksum (if set) gets the xor of
-// every span's words (tail bytes zero-padded), which does not depend on the thread count.
-double read_once(const std::vector<std::span<const uint8_t>>& spans, int threads, uint64_t* checksum = nullptr);
+// is slower); each thread xors 64-bit words, each piece as `streams` interleaved streams
+// (kernels/stream_read.h). Returns the bytes/s; *checksum (if set) gets the xor of every span's
+// words (tail bytes zero-padded), which does not depend on the thread or stream count.
+double read_once(const std::vector<std::span<const uint8_t>>& spans, int threads, uint64_t* checksum = nullptr,
+                 int streams = 1);
+
+// The streams per piece read_once reads fastest with here, 1 or kManyReadStreams: the better of
+// two passes each, alternating. Some CPUs read faster from several streams at once than from one
+// (an Intel Xeon: 8 streams 19-21 GB/s at 1 thread against 14-17), and the ceiling is the
+// machine's fastest read, so every ceiling pass uses this.
+inline constexpr int kManyReadStreams = 8;
+int fastest_read_streams(const std::vector<std::span<const uint8_t>>& spans, int threads, uint64_t* checksum = nullptr);
 
 struct EngineRuns {
   std::string engine;  // "trit", "llama.cpp", ...

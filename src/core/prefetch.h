@@ -68,4 +68,14 @@ __attribute__((always_inline)) inline void prefetch_line_ahead(const void* p) {
 // runs one of two compiled loops, chosen outside the loop (once per call; Q8_0 once per row group).
 inline bool every_kernel_asks_lines_ahead() { return !cpu_features().amd; }
 
+// Whether one-token kernels on the 16-row layouts walk several parts of their rows side by side,
+// block by block, instead of one front-to-back stream (kernels/x16_vnni.h ternary_one_token, the
+// F16 kernel's one_token). On the Intel Xeon above one thread read 1 GiB at 19-21 GB/s as 8
+// interleaved streams against 14-17 as one (kernels/stream_read.h), and 2B4T TQ2_0 decode (its
+// ternary matrices in 8 streams, its F16 head in 2) went from 12.0 to 13.3 tokens/s at 1 thread
+// and 21.2 to 23.3 at 2 (builds alternating; 0.757 -> 0.880 and 0.760 -> 0.870 of the paired
+// ceiling, which reads in 8 streams there). Not measured on AMD, whose kernels keep the stream
+// they were tuned with.
+inline bool one_token_reads_streams() { return !cpu_features().amd; }
+
 }  // namespace trit

@@ -80,13 +80,8 @@ inline void chain_sums(const uint8_t* p, int64_t width, const float* xt, __m512 
   for (int c = 0; c < kCount; ++c)
     for (int k = 0; k < T; ++k) acc[c][k] = _mm512_setzero_ps();
   const int64_t whole = width / kChains * kChains;
-  for (int64_t i = kFirst; i < whole; i += kChains) {
-    if constexpr (T == 1) prefetch_stream_ahead(p + i * kColBytes, kChains * kColBytes);
-    for (int c = 0; c < kCount; ++c) {
-      if constexpr (T == 1) if (c % 2 == 0) prefetch_line_ahead(p + (i + c) * kColBytes);
-      column_fma<T>(p, i + c, xt, acc[c]);
-    }
-  }
+  for (int64_t i = kFirst; i < whole; i += kChains)
+    for (int c = 0; c < kCount; ++c) column_fma<T>(p, i + c, xt, acc[c]);
   if constexpr (kFirst == 0)
     for (int64_t i = whole; i < width; ++i) column_fma<T>(p, i, xt, acc[0]);
   for (int k = 0; k < T; ++k) out[k] = pairwise_sum<0, kCount>(acc, k);
@@ -96,16 +91,11 @@ inline void chain_sums(const uint8_t* p, int64_t width, const float* xt, __m512 
 // more, as many as keep the accumulators (chains x T) within 16 registers.
 constexpr int chains_per_pass(int T) { return T == 1 ? kChains : T <= 4 ? 4 : T <= 8 ? 2 : 1; }
 
-// The sums of one column block of 16 rows (its `width` columns at p) against T tokens (their
-// activations of the block's columns at xt, column-major), in the order above. One token runs
-// the 8 chains side by side: with 4, a chain's FMA latency alone took as long as the block's
-// conversions, and a late weight line held up the walk. Decode's matmul sequence from memory,
-// this kernel with 4 and with 8 chains in one process, alternating tokens between read passes
-// (30 each, Zen 5): 2B4T TQ2_0 (the F16 head) 0.958 -> 0.974 of the read speed at 1 thread,
-// 0.913 -> 0.918 at 2; a 1B F16 model 0.909-0.957 -> 0.943-0.999 at 1 thread, 0.892 -> 0.907 at
-// 2. Tiles of several tokens pass over the block once per chains_per_pass(T) chains (the block,
-// 16 KiB at most, stays in L1), each pass converting its columns: each chain still sums its
-// columns in the same order, and the passes' sums are added pairwise as the chains' are.
+// A prompt tile's sums of one column block of 16 rows (its `width` columns at p) against T tokens
+// (their activations of the block's columns at xt, column-major), in the order above: one pass
+// over the block per chains_per_pass(T) chains (the block, 16 KiB at most, stays in L1), each
+// pass converting its columns. Each chain still sums its columns in the same order, and the
+// passes' sums are added pairwise as the chains' are.
 template <int T>
 inline void block_sums(const uint8_t* p, int64_t width, const float* xt, __m512 (&out)[T]) {
   constexpr int kPerPass = chains_per_pass(T), kPasses = kChains / kPerPass;
@@ -116,10 +106,6 @@ inline void block_sums(const uint8_t* p, int64_t width, const float* xt, __m512 
   for (int k = 0; k < T; ++k) out[k] = pairwise_sum<0, kPasses>(pass, k);
 }
 
-// Tokens [t0, t0 + T)'s activations of columns [col0, col0 + width), column-major: xt[i * T + k]
-// is token t0 + k's column col0 + i. Then a column's T broadcasts read one line (T = 16), from
-// one pointer, where T token rows would take T registers and, rows a multiple of 4 KiB apart,
-// compete for a few L1 sets.
 // 16 x 16 floats transposed in registers: r[k] (16 columns of token k) -> r[i] (16 tokens of
 // column i).
 inline void transpose16(__m512 (&r)[16]) {
@@ -144,6 +130,10 @@ inline void transpose16(__m512 (&r)[16]) {
   }
 }
 
+// Tokens [t0, t0 + T)'s activations of columns [col0, col0 + width), column-major: xt[i * T + k]
+// is token t0 + k's column col0 + i. Then a column's T broadcasts read one line (T = 16), from
+// one pointer, where T token rows would take T registers and, rows a multiple of 4 KiB apart,
+// compete for a few L1 sets.
 template <int T>
 void pack_tokens(const MatmulArgs& a, int64_t t0, int64_t col0, int64_t width, float* xt) {
   const float* x[T];
@@ -189,16 +179,75 @@ void prompt(const MatmulArgs& a, const X16Spans& sp, int64_t g0, int64_t g1) {
   }
 }
 
-// One token, groups [g0, g1), walked by for_each_span_group (x16_vnni.h): block by block in
-// memory order, the running sums in y.
-void one_token(const MatmulArgs& a, const X16Spans& sp, int64_t g0, int64_t g1) {
+// One token's sums of one column block for G groups side by side (weights at p[g]), each in the
+// order of block_sums<1>: the G streams advance together, column by column, each asking for one
+// line a page ahead and each line 4 KiB ahead (core/prefetch.h). Each group runs its 8 chains side
+// by side: with 4, a chain's FMA latency alone took as long as the block's conversions, and a late
+// weight line held up the walk. Decode's matmul sequence from memory, 4 and 8 chains in one
+// process, alternating tokens between read passes (30 each, Zen 5): 2B4T TQ2_0 (the F16 head)
+// 0.958 -> 0.974 of the read speed at 1 thread, 0.913 -> 0.918 at 2; a 1B F16 model 0.909-0.957
+// -> 0.943-0.999 at 1 thread, 0.892 -> 0.907 at 2.
+template <int G>
+inline void one_token_block_sums(const uint8_t* const (&p)[G], int64_t width, const float* x, __m512 (&out)[G]) {
+  __m512 acc[kChains][G];
+  for (int c = 0; c < kChains; ++c)
+    for (int g = 0; g < G; ++g) acc[c][g] = _mm512_setzero_ps();
+  const int64_t whole = width / kChains * kChains;
+  for (int64_t i = 0; i < whole; i += kChains) {
+    for (int g = 0; g < G; ++g) prefetch_stream_ahead(p[g] + i * kColBytes, kChains * kColBytes);
+    for (int c = 0; c < kChains; ++c) {
+      const __m512 xb = _mm512_set1_ps(x[i + c]);
+      for (int g = 0; g < G; ++g) {
+        if (c % 2 == 0) prefetch_line_ahead(p[g] + (i + c) * kColBytes);
+        const __m512 wv = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p[g] + (i + c) * kColBytes)));
+        acc[c][g] = _mm512_fmadd_ps(wv, xb, acc[c][g]);
+      }
+    }
+  }
+  for (int64_t i = whole; i < width; ++i)
+    for (int g = 0; g < G; ++g) {
+      const __m512 wv = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p[g] + i * kColBytes)));
+      acc[0][g] = _mm512_fmadd_ps(wv, _mm512_set1_ps(x[i]), acc[0][g]);
+    }
+  __m512 t[kChains][1];
+  for (int g = 0; g < G; ++g) {
+    for (int c = 0; c < kChains; ++c) t[c][0] = acc[c][g];
+    out[g] = pairwise_sum<0, kChains>(t, 0);
+  }
+}
+
+// One token, groups [g0, g1), block by block in memory order, the running sums in y. Where
+// one_token_reads_streams() (core/prefetch.h), the groups are cut into kStreams parts walked side
+// by side, column by column (one_token_block_sums): two, as 8 chains of each group's sums fill 16
+// registers; three measured the same.
+template <int kStreams>
+void one_token_streams(const MatmulArgs& a, const X16Spans& sp, int64_t g0, int64_t g1) {
+  const WeightMatrix& w = *a.w;
   const float* x = token_activations(a, 0);
-  for_each_span_group(*a.w, sp, g0, g1, [&](int64_t kb, int64_t g, const uint8_t* p) {
-    __m512 s[1];
-    block_sums<1>(p, sp.width(kb), x + sp.first(kb), s);
-    float* y = a.y + g * kInterleaveRows;
-    span_sums_out(y, _mm512_add_ps(span_sums_in(y, kb), s[0]), sp, kb, a.w->out_scale);
-  });
+  const int64_t per_part = (g1 - g0) / kStreams;
+  for (int64_t kb = 0; kb < sp.n_spans(); ++kb) {
+    auto run = [&]<int kSide>(const int64_t (&g)[kSide]) {
+      const uint8_t* p[kSide];
+      __m512 s[kSide];
+      for (int k = 0; k < kSide; ++k) p[k] = w.data + sp.offset(kb, g[k]);
+      one_token_block_sums<kSide>(p, sp.width(kb), x + sp.first(kb), s);
+      for (int k = 0; k < kSide; ++k) {
+        float* y = a.y + g[k] * kInterleaveRows;
+        span_sums_out(y, _mm512_add_ps(span_sums_in(y, kb), s[k]), sp, kb, w.out_scale);
+      }
+    };
+    for (int64_t j = 0; j < per_part; ++j) {
+      int64_t g[kStreams];
+      for (int k = 0; k < kStreams; ++k) g[k] = g0 + k * per_part + j;
+      run(g);
+    }
+    for (int64_t g = g0 + kStreams * per_part; g < g1; ++g) run({g});
+  }
+}
+
+void one_token(const MatmulArgs& a, const X16Spans& sp, int64_t g0, int64_t g1) {
+  if (one_token_reads_streams()) return one_token_streams<2>(a, sp, g0, g1);
+  one_token_streams<1>(a, sp, g0, g1);
 }
 
 }  // namespace

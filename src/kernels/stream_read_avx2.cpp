@@ -1,20 +1,34 @@
 // AVX2 xor_stream (stream_read.h): 256-bit loads, four accumulators.
 #include <immintrin.h>
 
+#include <algorithm>
+
 #include "core/prefetch.h"
 #include "kernels/stream_read.h"
 
 namespace trit::avx2 {
 
-uint64_t xor_stream(const uint8_t* p, size_t n) {
+uint64_t xor_stream(const uint8_t* p, size_t n, int streams) {
+  streams = std::max(streams, 1);
+  const size_t part = stream_part_bytes(n, streams);
   __m256i a = _mm256_setzero_si256(), b = a, c = a, d = a;
-  size_t i = 0;
+  auto read128 = [&](const uint8_t* q) {
+    a = _mm256_xor_si256(a, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q)));
+    b = _mm256_xor_si256(b, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + 32)));
+    c = _mm256_xor_si256(c, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + 64)));
+    d = _mm256_xor_si256(d, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + 96)));
+  };
+  for (size_t off = 0; off < part; off += kStreamTurnBytes)
+    for (int s = 0; s < streams; ++s) {
+      const uint8_t* q = p + size_t(s) * part + off;
+      prefetch_stream_ahead(q, kStreamTurnBytes);
+      read128(q);
+      read128(q + 128);
+    }
+  size_t i = size_t(streams) * part;
   for (; i + 128 <= n; i += 128) {
     prefetch_stream_ahead(p + i, 128);
-    a = _mm256_xor_si256(a, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i)));
-    b = _mm256_xor_si256(b, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i + 32)));
-    c = _mm256_xor_si256(c, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i + 64)));
-    d = _mm256_xor_si256(d, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i + 96)));
+    read128(p + i);
   }
   const __m256i v = _mm256_xor_si256(_mm256_xor_si256(a, b), _mm256_xor_si256(c, d));
   alignas(32) uint64_t w[4];

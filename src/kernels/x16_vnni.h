@@ -146,19 +146,46 @@ inline void span_sums_out(float* out, __m512 sums, const X16Spans& sp, int64_t s
   _mm512_storeu_ps(out, s + 1 == sp.n_spans() ? _mm512_mul_ps(sums, _mm512_set1_ps(out_scale)) : sums);
 }
 
-// One token, row groups [g0, g1), walked by for_each_span_group: the same additions in the same
-// order as ternary_x16_tile<1>, so the same bits.
-template <int64_t kBlockBytes, int kPrefetchBlocks, class Dots>
-void ternary_one_token(const MatmulArgs& a, const X16Spans& sp, int64_t g0, int64_t g1, const int32_t* inits, Dots&& dots) {
+// One token, row groups [g0, g1), span by span: the groups cut into kStreams equal parts (the
+// remainder after them), and the parts' groups walked side by side, block by block, so kStreams
+// streams advance together (core/prefetch.h one_token_reads_streams). Each group's sum takes the
+// same additions in the same order as ternary_x16_tile<1>, so the same bits.
+template <int kStreams, int64_t kBlockBytes, int kPrefetchBlocks, class Dots>
+void ternary_one_token_streams(const MatmulArgs& a, const X16Spans& sp, int64_t g0, int64_t g1,
+                               const int32_t* inits, Dots& dots) {
   const quant::Q8KBlock* y[1];
   const int32_t* init[1];
   tile_tokens(a, 0, inits, sp.n_blocks, y, init);
-  for_each_span_group(*a.w, sp, g0, g1, [&](int64_t s, int64_t g, const uint8_t* p) {
-    float* out = a.y + g * kInterleaveRows;
-    __m512 acc[1] = {span_sums_in(out, s)};
-    ternary_blocks<1, kBlockBytes, kPrefetchBlocks>(p, sp.first(s), sp.first(s) + sp.width(s), y, init, acc, dots);
-    span_sums_out(out, acc[0], sp, s, a.w->out_scale);
-  });
+  const WeightMatrix& w = *a.w;
+  const int64_t per_part = (g1 - g0) / kStreams;
+  for (int64_t s = 0; s < sp.n_spans(); ++s) {
+    const int64_t b0 = sp.first(s), b1 = b0 + sp.width(s);
+    auto run = [&]<int kSide>(const int64_t (&g)[kSide]) {
+      __m512 acc[kSide][1];
+      for (int k = 0; k < kSide; ++k) acc[k][0] = span_sums_in(a.y + g[k] * kInterleaveRows, s);
+      for (int64_t b = b0; b < b1; ++b)
+        for (int k = 0; k < kSide; ++k)
+          ternary_blocks<1, kBlockBytes, kPrefetchBlocks>(w.data + sp.offset(s, g[k]) + (b - b0) * kBlockBytes, b, b + 1, y,
+                                                          init, acc[k], dots);
+      for (int k = 0; k < kSide; ++k) span_sums_out(a.y + g[k] * kInterleaveRows, acc[k][0], sp, s, w.out_scale);
+    };
+    for (int64_t j = 0; j < per_part; ++j) {
+      int64_t g[kStreams];
+      for (int k = 0; k < kStreams; ++k) g[k] = g0 + k * per_part + j;
+      run(g);
+    }
+    for (int64_t g = g0 + kStreams * per_part; g < g1; ++g) run({g});
+  }
+}
+
+// Walked by ternary_one_token_streams: in kStreams streams where one_token_reads_streams(), else
+// in one, the layout's memory order.
+template <int64_t kBlockBytes, int kPrefetchBlocks, class Dots>
+void ternary_one_token(const MatmulArgs& a, const X16Spans& sp, int64_t g0, int64_t g1, const int32_t* inits, Dots&& dots) {
+  constexpr int kStreams = 8;
+  if (one_token_reads_streams())
+    return ternary_one_token_streams<kStreams, kBlockBytes, kPrefetchBlocks>(a, sp, g0, g1, inits, dots);
+  ternary_one_token_streams<1, kBlockBytes, kPrefetchBlocks>(a, sp, g0, g1, inits, dots);
 }
 
 // Tokens [t, n) in tiles of kSize while they fit, then of the smaller sizes that follow:

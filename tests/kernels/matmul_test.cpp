@@ -179,6 +179,44 @@ TEST_P(MatmulVariants, InterleavedRowsEqualReferenceBitForBit) {
   }
 }
 
+// One token on the 16-row layouts walks several parts of the groups side by side where
+// one_token_reads_streams() (core/prefetch.h): 19 groups are 8 parts of 2 and a remainder of 3 on
+// one thread, and other cuts of the pieces at 2 and 3. Each row still equals the reference (bits;
+// F16 within its tolerance), and a prompt's tile gives the same bits as the one-token walk.
+TEST_P(MatmulVariants, OneTokenStreamsEqualReference) {
+  const Case c = GetParam();
+  const MatmulVariant* fast = nullptr;
+  for (const auto& v : matmul_variants(c.type))
+    if (v.interleaves()) fast = &v;
+  if (fast == nullptr) GTEST_SKIP() << tensor_type_name(c.type) << " has no variant for 16-row groups";
+  if (!isa_available(fast->isa)) GTEST_SKIP() << "host lacks " << isa_name(fast->isa) << "; " << fast->name << " not tested";
+  const int64_t rows = 19 * kInterleaveRows;
+  const auto ow = test::random_weights(c.type, rows, c.cols * 2, uint32_t(c.cols + 5));
+  std::vector<uint8_t> packed(ow.bytes.size());
+  repack_interleaved(c.type, ow.bytes.data(), packed.data(), rows, ow.w.cols);
+  WeightMatrix pw = ow.w;
+  pw.data = packed.data();
+  pw.interleave = kInterleaveRows;
+  const auto x = test::random_floats(2 * ow.w.cols, 23);
+  const MatmulVariant& ref = matmul_variants(c.type)[0];
+  for (int threads : {1, 2, 3}) {
+    ThreadPool pool(threads);
+    std::vector<float> want(size_t(rows), 0.0f), got(want.size(), NAN), pair(size_t(2 * rows), NAN);
+    matmul_with(ref, ow.w, x.data(), 1, want.data(), pool);
+    matmul_with(*fast, pw, x.data(), 1, got.data(), pool);
+    matmul_with(*fast, pw, x.data(), 2, pair.data(), pool);
+    for (int64_t r = 0; r < rows; ++r) {
+      if (c.type == TensorType::F16)
+        ASSERT_LE(std::fabs(got[size_t(r)] - want[size_t(r)]), tolerance_for(c.type, ow.w, x.data(), r)) << fast->name << " row " << r;
+      else
+        ASSERT_EQ(std::bit_cast<uint32_t>(got[size_t(r)]), std::bit_cast<uint32_t>(want[size_t(r)]))
+            << fast->name << " row " << r << " threads " << threads;
+      ASSERT_EQ(std::bit_cast<uint32_t>(got[size_t(r)]), std::bit_cast<uint32_t>(pair[size_t(r)]))
+          << fast->name << " one token vs a 2-token tile, row " << r << " threads " << threads;
+    }
+  }
+}
+
 // A prompt's tiles (up to 16 tokens for F16, whose float sums have an order) give each token the
 // bits of a one-token call, as the model's determinism promises (batched vs one token at a time):
 // token counts that leave every smaller tile, columns that leave a narrower last block.

@@ -1,5 +1,6 @@
 // xor_stream (kernels/stream_read.h): every ISA's loop gives the xor of the 64-bit words, read
-// byte by byte here, for every length and start alignment, and a changed byte changes it.
+// byte by byte here, for every length, start alignment and number of streams, and a changed byte
+// changes it.
 #include "kernels/stream_read.h"
 
 #include <gtest/gtest.h>
@@ -20,7 +21,7 @@ uint64_t xor_bytes(const uint8_t* p, size_t n) {
 
 struct Variant {
   const char* name;
-  uint64_t (*fn)(const uint8_t*, size_t);
+  uint64_t (*fn)(const uint8_t*, size_t, int);
   bool available;
 };
 
@@ -48,11 +49,13 @@ TEST(XorStream, EveryIsaGivesTheXorOfTheWords) {
       for (size_t n : {size_t(0), size_t(1), size_t(7), size_t(8), size_t(63), size_t(64), size_t(65), size_t(255),
                        size_t(256), size_t(257), size_t(4096 + 13), size_t(1) << 20}) {
         const uint8_t* p = buf.data() + offset;
-        EXPECT_EQ(v.fn(p, n), xor_bytes(p, n)) << v.name << " offset " << offset << " n " << n;
+        for (int streams : {1, 2, 3, 8})
+          EXPECT_EQ(v.fn(p, n, streams), xor_bytes(p, n)) << v.name << " offset " << offset << " n " << n << " streams " << streams;
       }
-    const uint64_t before = v.fn(buf.data(), buf.size());
+    const uint64_t before = v.fn(buf.data(), buf.size(), 1);
     buf[777777] ^= 0x40;
-    EXPECT_NE(v.fn(buf.data(), buf.size()), before) << v.name;
+    EXPECT_NE(v.fn(buf.data(), buf.size(), 1), before) << v.name;
+    EXPECT_NE(v.fn(buf.data(), buf.size(), 8), before) << v.name << " 8 streams";
     buf[777777] ^= 0x40;
   }
 }
