@@ -62,27 +62,35 @@ Token token(const MatmulArgs& a, int64_t t) {
 
 // One token's chains: two per code group (even and odd 64-byte steps of a block), so that a chain's
 // vpdpbusd (5 cycles apart on Zen 5) do not hold up the stream: four chains capped the kernel at
-// 3.4 G vpdpbusd/s, 55 GB/s of codes, which decode from memory feels (below).
+// 3.4 G vpdpbusd/s, 55 GB/s of codes, which decode from memory feels (below). A walk in several
+// streams (one_token) has each stream's group in chains of its own, and one per code group then
+// suffices: kSets = 1. The sums are exact integers, so the chains change no bit.
 constexpr int kInPlaceChains = 8;
 
 // One block of 16 rows against one token's activations q (the block's 128), the codes masked in
-// place: group grp's sums, times 4^(3 - grp), go to chain acc[grp] or acc[grp + 4] (above).
-inline void block_in_place(const uint8_t* blk, const int8_t* q, __m512i (&acc)[kInPlaceChains]) {
+// place: group grp's sums, times 4^(3 - grp), go to chain acc[grp] or, with two sets, acc[grp + 4]
+// for odd steps (above).
+template <int kSets>
+inline void block_in_place(const uint8_t* blk, const int8_t* q, __m512i (&acc)[4 * kSets]) {
   for (int m = 0; m < 8; ++m) {  // bytes 4m..4m+3 of each row's block
     prefetch_line_ahead(blk + 64 * m);
     const __m512i v = _mm512_loadu_si512(blk + 64 * m);
-    for (int grp = 0; grp < 4; ++grp)  // group grp at bits 6 - 2 grp
-      acc[grp + 4 * (m & 1)] = dpbusd_bcast(acc[grp + 4 * (m & 1)],
-                                            _mm512_and_si512(v, _mm512_set1_epi8(char(3 << (6 - 2 * grp)))), q + 4 * m + 32 * grp);
+    for (int grp = 0; grp < 4; ++grp) {  // group grp at bits 6 - 2 grp
+      __m512i& chain = acc[grp + 4 * (m % kSets)];
+      chain = dpbusd_bcast(chain, _mm512_and_si512(v, _mm512_set1_epi8(char(3 << (6 - 2 * grp)))), q + 4 * m + 32 * grp);
+    }
   }
 }
 
 // The chains of block_in_place, shifted down and added to `raw`, then cleared. Each chain holds a
-// multiple of 4^(3 - grp), so shifting the pair's sum is exact.
-inline __m512i fold(__m512i raw, __m512i (&acc)[kInPlaceChains]) {
+// multiple of 4^(3 - grp), so shifting the group's sum is exact.
+template <int kSets>
+inline __m512i fold(__m512i raw, __m512i (&acc)[4 * kSets]) {
   for (int grp = 0; grp < 4; ++grp) {
-    raw = _mm512_add_epi32(raw, _mm512_srai_epi32(_mm512_add_epi32(acc[grp], acc[grp + 4]), 6 - 2 * grp));
-    acc[grp] = acc[grp + 4] = _mm512_setzero_si512();
+    __m512i sum = acc[grp];
+    if constexpr (kSets == 2) sum = _mm512_add_epi32(sum, acc[grp + 4]);
+    raw = _mm512_add_epi32(raw, _mm512_srai_epi32(sum, 6 - 2 * grp));
+    for (int set = 0; set < kSets; ++set) acc[grp + 4 * set] = _mm512_setzero_si512();
   }
   return raw;
 }
@@ -112,8 +120,8 @@ void x16_tile(const MatmulArgs& a, const X16Spans& sp, int64_t g, int64_t t0) {
     const uint8_t* p = w.data + sp.offset(s, g);  // the group's blocks of span s
     for (int64_t b = sp.first(s); b < sp.first(s) + sp.width(s); ++b, p += kBlockBytes) {
       if constexpr (T == 1) {
-        if (b > 0 && b % kFoldBlocks == 0) folded = fold(folded, one);
-        block_in_place(p, tok[0].q + b * kQK_I2_S, one);
+        if (b > 0 && b % kFoldBlocks == 0) folded = fold<2>(folded, one);
+        block_in_place<2>(p, tok[0].q + b * kQK_I2_S, one);
         continue;
       }
       for (int m = 0; m < 8; ++m) {  // bytes 4m..4m+3 of each row's block
@@ -138,29 +146,55 @@ void x16_tile(const MatmulArgs& a, const X16Spans& sp, int64_t g, int64_t t0) {
   for (int k = 0; k < T; ++k) {
     __m512i raw = acc[0][k];
     for (int c = 1; c < kChains; ++c) raw = _mm512_add_epi32(raw, acc[c][k]);
-    if constexpr (T == 1) raw = fold(folded, one);
+    if constexpr (T == 1) raw = fold<2>(folded, one);
     _mm512_storeu_ps(a.y + (t0 + k) * w.rows + g * kInterleaveRows, epilogue(raw, tok[k], w));
   }
 }
 
-// One token, row groups [g0, g1), walked by for_each_span_group (x16_vnni.h), each group's exact
-// int32 sum so far waiting in y (its bits) between spans. A span (at most kTernaryWideSpanColumns / 128
-// blocks) is within kFoldBlocks, so one fold per span keeps the chains exact.
-void one_token(const MatmulArgs& a, const X16Spans& sp, int64_t g0, int64_t g1) {
+// One token, row groups [g0, g1), span by span, each group's exact int32 sum so far waiting in y
+// (its bits) between spans. A span (at most kTernaryWideSpanColumns / 128 blocks) is within
+// kFoldBlocks, so one fold per span keeps the chains exact. Where one_token_reads_streams()
+// (core/prefetch.h), the groups are cut into kStreams parts walked side by side, block by block
+// (x16_vnni.h ternary_one_token_streams), each in 4 chains; else in memory order, in 8. Four
+// streams on an Intel Xeon (2 vCPUs), 2B4T I2_S decode, builds alternating: 0.853 -> 0.887 of the
+// paired ceiling at 1 thread, 0.835 -> 0.886 at 2; six measured no better (0.897 -> 0.889).
+template <int kStreams>
+void one_token_streams(const MatmulArgs& a, const X16Spans& sp, int64_t g0, int64_t g1) {
   static_assert(kTernaryWideSpanColumns / kQK_I2_S <= kFoldBlocks);
+  constexpr int kSets = kStreams == 1 ? 2 : 1;
+  const WeightMatrix& w = *a.w;
   const Token tok = token(a, 0);
-  for_each_span_group(*a.w, sp, g0, g1, [&](int64_t s, int64_t g, const uint8_t* p) {
-    float* out = a.y + g * kInterleaveRows;
-    __m512i acc[kInPlaceChains];
-    for (auto& c : acc) c = _mm512_setzero_si512();
-    for (int64_t b = sp.first(s); b < sp.first(s) + sp.width(s); ++b, p += kBlockBytes) {
-      prefetch_stream_ahead(p, kBlockBytes);
-      block_in_place(p, tok.q + b * kQK_I2_S, acc);
+  const int64_t per_part = (g1 - g0) / kStreams;
+  for (int64_t s = 0; s < sp.n_spans(); ++s) {
+    auto run = [&]<int kSide>(const int64_t (&g)[kSide]) {
+      __m512i acc[kSide][4 * kSets];
+      for (auto& chains : acc)
+        for (auto& c : chains) c = _mm512_setzero_si512();
+      for (int64_t b = sp.first(s); b < sp.first(s) + sp.width(s); ++b)
+        for (int k = 0; k < kSide; ++k) {
+          const uint8_t* p = w.data + sp.offset(s, g[k]) + (b - sp.first(s)) * kBlockBytes;
+          prefetch_stream_ahead(p, kBlockBytes);
+          block_in_place<kSets>(p, tok.q + b * kQK_I2_S, acc[k]);
+        }
+      for (int k = 0; k < kSide; ++k) {
+        float* out = a.y + g[k] * kInterleaveRows;
+        const __m512i raw = fold<kSets>(s == 0 ? _mm512_setzero_si512() : _mm512_loadu_si512(out), acc[k]);
+        if (s + 1 == sp.n_spans()) _mm512_storeu_ps(out, epilogue(raw, tok, w));
+        else _mm512_storeu_si512(out, raw);
+      }
+    };
+    for (int64_t j = 0; j < per_part; ++j) {
+      int64_t g[kStreams];
+      for (int k = 0; k < kStreams; ++k) g[k] = g0 + k * per_part + j;
+      run(g);
     }
-    const __m512i raw = fold(s == 0 ? _mm512_setzero_si512() : _mm512_loadu_si512(out), acc);
-    if (s + 1 == sp.n_spans()) _mm512_storeu_ps(out, epilogue(raw, tok, *a.w));
-    else _mm512_storeu_si512(out, raw);
-  });
+    for (int64_t g = g0 + kStreams * per_part; g < g1; ++g) run({g});
+  }
+}
+
+void one_token(const MatmulArgs& a, const X16Spans& sp, int64_t g0, int64_t g1) {
+  if (one_token_reads_streams()) return one_token_streams<4>(a, sp, g0, g1);
+  one_token_streams<1>(a, sp, g0, g1);
 }
 
 template <bool kGfni>
