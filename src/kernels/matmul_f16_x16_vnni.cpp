@@ -224,7 +224,6 @@ template <int kStreams>
 void one_token_streams(const MatmulArgs& a, const X16Spans& sp, int64_t g0, int64_t g1) {
   const WeightMatrix& w = *a.w;
   const float* x = token_activations(a, 0);
-  const int64_t per_part = (g1 - g0) / kStreams;
   for (int64_t kb = 0; kb < sp.n_spans(); ++kb) {
     auto run = [&]<int kSide>(const int64_t (&g)[kSide]) {
       const uint8_t* p[kSide];
@@ -236,12 +235,7 @@ void one_token_streams(const MatmulArgs& a, const X16Spans& sp, int64_t g0, int6
         span_sums_out(y, _mm512_add_ps(span_sums_in(y, kb), s[k]), sp, kb, w.out_scale);
       }
     };
-    for (int64_t j = 0; j < per_part; ++j) {
-      int64_t g[kStreams];
-      for (int k = 0; k < kStreams; ++k) g[k] = g0 + k * per_part + j;
-      run(g);
-    }
-    for (int64_t g = g0 + kStreams * per_part; g < g1; ++g) run({g});
+    for_each_side_by_side<kStreams>(g0, g1, run);
   }
 }
 

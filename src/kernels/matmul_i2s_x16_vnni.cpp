@@ -164,7 +164,6 @@ void one_token_streams(const MatmulArgs& a, const X16Spans& sp, int64_t g0, int6
   constexpr int kSets = kStreams == 1 ? 2 : 1;
   const WeightMatrix& w = *a.w;
   const Token tok = token(a, 0);
-  const int64_t per_part = (g1 - g0) / kStreams;
   for (int64_t s = 0; s < sp.n_spans(); ++s) {
     auto run = [&]<int kSide>(const int64_t (&g)[kSide]) {
       __m512i acc[kSide][4 * kSets];
@@ -183,12 +182,7 @@ void one_token_streams(const MatmulArgs& a, const X16Spans& sp, int64_t g0, int6
         else _mm512_storeu_si512(out, raw);
       }
     };
-    for (int64_t j = 0; j < per_part; ++j) {
-      int64_t g[kStreams];
-      for (int k = 0; k < kStreams; ++k) g[k] = g0 + k * per_part + j;
-      run(g);
-    }
-    for (int64_t g = g0 + kStreams * per_part; g < g1; ++g) run({g});
+    for_each_side_by_side<kStreams>(g0, g1, run);
   }
 }
 

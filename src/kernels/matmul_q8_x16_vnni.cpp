@@ -152,13 +152,7 @@ void one_token_streams(const MatmulArgs& a, int64_t g0, int64_t g1, const ActSid
       for (int k = 0; k < kSide; ++k) block_terms<W, 1, kLinesAhead>(group_base(w, g[k]) + b * W::kBlockBytes, b, y, s, acc[k]);
     for (int k = 0; k < kSide; ++k) _mm512_storeu_ps(a.y + g[k] * kInterleaveRows, _mm512_mul_ps(acc[k][0], out_scale));
   };
-  const int64_t per_part = (g1 - g0) / kStreams;
-  for (int64_t j = 0; j < per_part; ++j) {
-    int64_t g[kStreams];
-    for (int k = 0; k < kStreams; ++k) g[k] = g0 + k * per_part + j;
-    run(g);
-  }
-  for (int64_t g = g0 + kStreams * per_part; g < g1; ++g) run({g});
+  for_each_side_by_side<kStreams>(g0, g1, run);
 }
 
 template <class W>

@@ -146,6 +146,24 @@ inline void span_sums_out(float* out, __m512 sums, const X16Spans& sp, int64_t s
   _mm512_storeu_ps(out, s + 1 == sp.n_spans() ? _mm512_mul_ps(sums, _mm512_set1_ps(out_scale)) : sums);
 }
 
+// Row groups [g0, g1) cut into kStreams equal parts (the remainder after them), for one-token
+// walks in several streams (core/prefetch.h one_token_reads_streams): side(g) runs with g an
+// int64_t[kSide] of groups to walk side by side: one from each part, in order, then each
+// remaining group alone (kSide 1).
+template <int kStreams, class Side>
+inline void for_each_side_by_side(int64_t g0, int64_t g1, Side&& side) {
+  const int64_t per_part = (g1 - g0) / kStreams;
+  for (int64_t j = 0; j < per_part; ++j) {
+    int64_t g[kStreams];
+    for (int k = 0; k < kStreams; ++k) g[k] = g0 + k * per_part + j;
+    side(g);
+  }
+  for (int64_t g = g0 + kStreams * per_part; g < g1; ++g) {
+    const int64_t one[1] = {g};
+    side(one);
+  }
+}
+
 // One token, row groups [g0, g1), span by span: the groups cut into kStreams equal parts (the
 // remainder after them), and the parts' groups walked side by side, block by block, so kStreams
 // streams advance together (core/prefetch.h one_token_reads_streams). Each group's sum takes the
@@ -157,7 +175,6 @@ void ternary_one_token_streams(const MatmulArgs& a, const X16Spans& sp, int64_t 
   const int32_t* init[1];
   tile_tokens(a, 0, inits, sp.n_blocks, y, init);
   const WeightMatrix& w = *a.w;
-  const int64_t per_part = (g1 - g0) / kStreams;
   for (int64_t s = 0; s < sp.n_spans(); ++s) {
     const int64_t b0 = sp.first(s), b1 = b0 + sp.width(s);
     auto run = [&]<int kSide>(const int64_t (&g)[kSide]) {
@@ -169,12 +186,7 @@ void ternary_one_token_streams(const MatmulArgs& a, const X16Spans& sp, int64_t 
                                                           init, acc[k], dots);
       for (int k = 0; k < kSide; ++k) span_sums_out(a.y + g[k] * kInterleaveRows, acc[k][0], sp, s, w.out_scale);
     };
-    for (int64_t j = 0; j < per_part; ++j) {
-      int64_t g[kStreams];
-      for (int k = 0; k < kStreams; ++k) g[k] = g0 + k * per_part + j;
-      run(g);
-    }
-    for (int64_t g = g0 + kStreams * per_part; g < g1; ++g) run({g});
+    for_each_side_by_side<kStreams>(g0, g1, run);
   }
 }
 

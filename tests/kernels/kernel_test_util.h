@@ -7,6 +7,7 @@
 
 #include "core/assert.h"
 #include "kernels/matmul.h"
+#include "kernels/repack.h"
 #include "quant/formats.h"
 #include "quant/i2_s.h"
 
@@ -45,6 +46,17 @@ inline OwnedWeights weights_from_floats(TensorType type, const std::vector<float
 
 inline OwnedWeights random_weights(TensorType type, int64_t rows, int64_t cols, uint32_t seed) {
   return weights_from_floats(type, random_floats(rows * cols, seed, 0.05f), rows, cols);
+}
+
+// o's matrix rewritten in kernels/repack.h's 16-row layout (rows a multiple of 16).
+inline OwnedWeights interleaved(const OwnedWeights& o) {
+  OwnedWeights p;
+  p.bytes.resize(o.bytes.size());
+  repack_interleaved(o.w.type, o.bytes.data(), p.bytes.data(), o.w.rows, o.w.cols);
+  p.w = o.w;
+  p.w.data = p.bytes.data();
+  p.w.interleave = kInterleaveRows;
+  return p;
 }
 
 }  // namespace trit::test

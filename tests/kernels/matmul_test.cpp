@@ -127,6 +127,19 @@ TEST_P(MatmulVariants, Avx512VnniEqualsAvx2BitForBit) {
   }
 }
 
+// The variant of `type` that reads kernels/repack.h's 16-row layout, when this host runs it; else
+// null, and *skip says why.
+const MatmulVariant* interleaved_variant(TensorType type, std::string* skip) {
+  const MatmulVariant* fast = nullptr;
+  for (const auto& v : matmul_variants(type))
+    if (v.interleaves()) fast = &v;
+  if (fast == nullptr) *skip = std::string(tensor_type_name(type)) + " has no variant for 16-row groups";
+  else if (!isa_available(fast->isa))
+    *skip = "host lacks " + std::string(isa_name(fast->isa)) + "; " + std::string(fast->name) + " not tested";
+  else return fast;
+  return nullptr;
+}
+
 // Variants that read kernels/repack.h's 16-row layout promise exact bits on it: Q4_0 / Q8_0 / TQ2_0
 // / TQ1_0 the scalar reference's (their float epilogue is the reference's own, once per 16 rows;
 // I2_S has only exact integers before its per-row epilogue), F16 the reference within
@@ -135,20 +148,15 @@ TEST_P(MatmulVariants, Avx512VnniEqualsAvx2BitForBit) {
 // TQ2_0 equal to llama.cpp).
 TEST_P(MatmulVariants, InterleavedRowsEqualReferenceBitForBit) {
   const Case c = GetParam();
-  const MatmulVariant* fast = nullptr;
-  for (const auto& v : matmul_variants(c.type))
-    if (v.interleaves()) fast = &v;
-  if (fast == nullptr) GTEST_SKIP() << tensor_type_name(c.type) << " has no variant for 16-row groups";
-  if (!isa_available(fast->isa)) GTEST_SKIP() << "host lacks " << isa_name(fast->isa) << "; " << fast->name << " not tested";
+  std::string skip;
+  const MatmulVariant* fast = interleaved_variant(c.type, &skip);
+  if (fast == nullptr) GTEST_SKIP() << skip;
   const MatmulVariant& ref = matmul_variants(c.type)[0];
   for (int64_t rows : {16, 48, 80}) {
     const auto ow = test::random_weights(c.type, rows, c.cols * 3, uint32_t(rows * 7 + c.cols));
     ASSERT_TRUE(can_interleave(c.type, rows));
-    std::vector<uint8_t> packed(ow.bytes.size());
-    repack_interleaved(c.type, ow.bytes.data(), packed.data(), rows, ow.w.cols);
-    WeightMatrix pw = ow.w;
-    pw.data = packed.data();
-    pw.interleave = kInterleaveRows;
+    const auto packed = test::interleaved(ow);
+    const WeightMatrix& pw = packed.w;
     // Token counts around the 8- and 4-token tiles.
     for (int64_t n_tokens : {1, 2, 3, 4, 5, 8, 9, 12, 13, 17}) {
       const auto x = test::random_floats(n_tokens * ow.w.cols, uint32_t(n_tokens * 17 + rows));
@@ -185,18 +193,13 @@ TEST_P(MatmulVariants, InterleavedRowsEqualReferenceBitForBit) {
 // F16 within its tolerance), and a prompt's tile gives the same bits as the one-token walk.
 TEST_P(MatmulVariants, OneTokenStreamsEqualReference) {
   const Case c = GetParam();
-  const MatmulVariant* fast = nullptr;
-  for (const auto& v : matmul_variants(c.type))
-    if (v.interleaves()) fast = &v;
-  if (fast == nullptr) GTEST_SKIP() << tensor_type_name(c.type) << " has no variant for 16-row groups";
-  if (!isa_available(fast->isa)) GTEST_SKIP() << "host lacks " << isa_name(fast->isa) << "; " << fast->name << " not tested";
+  std::string skip;
+  const MatmulVariant* fast = interleaved_variant(c.type, &skip);
+  if (fast == nullptr) GTEST_SKIP() << skip;
   const int64_t rows = 19 * kInterleaveRows;
   const auto ow = test::random_weights(c.type, rows, c.cols * 2, uint32_t(c.cols + 5));
-  std::vector<uint8_t> packed(ow.bytes.size());
-  repack_interleaved(c.type, ow.bytes.data(), packed.data(), rows, ow.w.cols);
-  WeightMatrix pw = ow.w;
-  pw.data = packed.data();
-  pw.interleave = kInterleaveRows;
+  const auto packed = test::interleaved(ow);
+  const WeightMatrix& pw = packed.w;
   const auto x = test::random_floats(2 * ow.w.cols, 23);
   const MatmulVariant& ref = matmul_variants(c.type)[0];
   for (int threads : {1, 2, 3}) {
@@ -222,18 +225,13 @@ TEST_P(MatmulVariants, OneTokenStreamsEqualReference) {
 // token counts that leave every smaller tile, columns that leave a narrower last block.
 TEST_P(MatmulVariants, InterleavedBatchEqualsOneTokenAtATimeBitForBit) {
   const Case c = GetParam();
-  const MatmulVariant* fast = nullptr;
-  for (const auto& v : matmul_variants(c.type))
-    if (v.interleaves()) fast = &v;
-  if (fast == nullptr) GTEST_SKIP() << tensor_type_name(c.type) << " has no variant for 16-row groups";
-  if (!isa_available(fast->isa)) GTEST_SKIP() << "host lacks " << isa_name(fast->isa) << "; " << fast->name << " not tested";
+  std::string skip;
+  const MatmulVariant* fast = interleaved_variant(c.type, &skip);
+  if (fast == nullptr) GTEST_SKIP() << skip;
   const int64_t rows = 48;
   const auto ow = test::random_weights(c.type, rows, c.cols * 3, uint32_t(c.cols + 3));
-  std::vector<uint8_t> packed(ow.bytes.size());
-  repack_interleaved(c.type, ow.bytes.data(), packed.data(), rows, ow.w.cols);
-  WeightMatrix pw = ow.w;
-  pw.data = packed.data();
-  pw.interleave = kInterleaveRows;
+  const auto packed = test::interleaved(ow);
+  const WeightMatrix& pw = packed.w;
   const int64_t n_tokens = 16 + 8 + 4 + 2 + 1 + 16;
   const auto x = test::random_floats(n_tokens * ow.w.cols, uint32_t(rows + 11));
   for (int threads : {1, 2}) {
