@@ -129,16 +129,6 @@ void ternary_x16_tile(const MatmulArgs& a, const X16Spans& sp, int64_t g, int64_
     _mm512_storeu_ps(a.y + (t0 + k) * w.rows + g * kInterleaveRows, _mm512_mul_ps(acc[k], out_scale));
 }
 
-// One-token decode on a layout in column spans (repack.h X16Spans), row groups [g0, g1): span by
-// span over the groups, in memory order, so the matrix streams once front to back while a span's
-// activations stay in L1. group(s, g, p) runs group g's blocks of span s, which start at p; the
-// group's running sums wait in the output between spans.
-template <class Group>
-inline void for_each_span_group(const WeightMatrix& w, const X16Spans& sp, int64_t g0, int64_t g1, Group&& group) {
-  for (int64_t s = 0; s < sp.n_spans(); ++s)
-    for (int64_t g = g0; g < g1; ++g) group(s, g, w.data + sp.offset(s, g));
-}
-
 // Float running sums of 16 rows at `out` across spans: zero before span 0, else what the previous
 // span stored; after span s, stored as they are, or times out_scale after the last span.
 inline __m512 span_sums_in(const float* out, int64_t s) { return s == 0 ? _mm512_setzero_ps() : _mm512_loadu_ps(out); }
