@@ -151,12 +151,15 @@ void pack_tokens(const MatmulArgs& a, int64_t t0, int64_t col0, int64_t width, f
 }
 
 // Row groups [gc, gc_end) x tokens [t0, t0 + T) over span kb (one column block): the activations
-// packed once for all the groups, each group's running sums in y between spans.
+// packed once for all the groups (one token's row is already in that layout), each group's running
+// sums in y between spans.
 template <int T>
 void prompt_tile(const MatmulArgs& a, const X16Spans& sp, int64_t gc, int64_t gc_end, int64_t kb, int64_t t0,
-                 float* xt) {
+                 float* packed) {
   const WeightMatrix& w = *a.w;
-  pack_tokens<T>(a, t0, sp.first(kb), sp.width(kb), xt);
+  const float* xt = packed;
+  if constexpr (T == 1) xt = token_activations(a, t0) + sp.first(kb);
+  else pack_tokens<T>(a, t0, sp.first(kb), sp.width(kb), packed);
   for (int64_t g = gc; g < gc_end; ++g) {
     __m512 s[T];
     block_sums<T>(w.data + sp.offset(kb, g), sp.width(kb), xt, s);
