@@ -13,8 +13,8 @@
 // reference within the F16 tolerance (tests/kernels/ kF16DotRelTol), not bit for bit.
 //
 // One token (decode) walks the layout in memory order, block by block over all its groups,
-// keeping each group's running sum in y between blocks: one front-to-back stream, with the
-// block's activations (2 KiB) in L1 throughout. It asks for one line a page ahead as the stream
+// keeping each group's running sum in y between blocks: one front-to-back stream on AMD, four
+// side by side elsewhere (one_token below), with the block's activations (2 KiB) in L1 throughout. It asks for one line a page ahead as the stream
 // enters the page, and for each line 4 KiB ahead as it reads it (core/prefetch.h: 1B F16 decode
 // 0.924 -> 1.035 of the paired ceiling at 1 thread, 0.858 -> 0.919 at 2). Walking a group's
 // columns end to end instead re-read each activation from L2 once per group, and a 1 GB stream at
@@ -221,8 +221,7 @@ inline void one_token_block_sums(const uint8_t* const (&p)[G], int64_t width, co
 
 // One token, groups [g0, g1), block by block in memory order, the running sums in y. Where
 // one_token_reads_streams() (core/prefetch.h), the groups are cut into kStreams parts walked side
-// by side, column by column (one_token_block_sums): two, as 8 chains of each group's sums fill 16
-// registers; three measured the same.
+// by side, column by column (one_token_block_sums).
 template <int kStreams>
 void one_token_streams(const MatmulArgs& a, const X16Spans& sp, int64_t g0, int64_t g1) {
   const WeightMatrix& w = *a.w;
@@ -242,8 +241,15 @@ void one_token_streams(const MatmulArgs& a, const X16Spans& sp, int64_t g0, int6
   }
 }
 
+// Four streams: their 4 x 8 chains are more than the 32 registers, so GCC keeps them in L1 and
+// each FMA loads and stores its chain; the loads wait on memory anyway. On the Intel Xeon (builds
+// alternating, paired fraction of the 8-stream ceiling, 1 / 2 threads, 6 runs each) against two
+// streams, whose 16 chains stay in registers: 1B F16 0.894 / 0.864 -> 0.983 / 0.957, 2B4T TQ2_0
+// (its 657 MB head) 0.887 / 0.847 -> 0.939 / 0.874. Three streams (24 chains in registers) and
+// eight measured no better than four, and so did four with each pair of groups walked in turn
+// over chunks of 32-128 columns, its chains in registers within a chunk.
 void one_token(const MatmulArgs& a, const X16Spans& sp, int64_t g0, int64_t g1) {
-  if (one_token_reads_streams()) return one_token_streams<2>(a, sp, g0, g1);
+  if (one_token_reads_streams()) return one_token_streams<4>(a, sp, g0, g1);
   one_token_streams<1>(a, sp, g0, g1);
 }
 
