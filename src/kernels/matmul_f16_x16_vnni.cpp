@@ -14,8 +14,9 @@
 //
 // One token (decode) walks the layout in memory order, block by block over all its groups,
 // keeping each group's running sum in y between blocks: one front-to-back stream on AMD, four
-// side by side elsewhere (one_token below), with the block's activations (2 KiB) in L1 throughout. It asks for one line a page ahead as the stream
-// enters the page, and for each line 4 KiB ahead as it reads it (core/prefetch.h: 1B F16 decode
+// side by side elsewhere (one_token below), with the block's activations (2 KiB) in L1
+// throughout. It asks for one line a page ahead as the stream enters the page, and for each line
+// 4 KiB ahead as it reads it (core/prefetch.h: 1B F16 decode
 // 0.924 -> 1.035 of the paired ceiling at 1 thread, 0.858 -> 0.919 at 2). Walking a group's
 // columns end to end instead re-read each activation from L2 once per group, and a 1 GB stream at
 // 1 thread ran at 80-89% of a plain read's speed against 92-108% block by block (Zen 5,
