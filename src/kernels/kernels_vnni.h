@@ -8,6 +8,14 @@
 
 namespace trit::vnni {
 
+// The parts the one-token walks on the 16-row layout take side by side where
+// one_token_reads_streams() (core/prefetch.h). TQ2_0's are parts of the whole matrix
+// (MatmulVariant::one_token_whole_parts), the others' parts of each call's rows.
+inline constexpr int kTernaryOneTokenStreams = 8;  // TQ2_0, TQ1_0 (x16_vnni.h ternary_one_token)
+inline constexpr int kQ8OneTokenStreams = 8;       // Q8_0, Q4_0
+inline constexpr int kI2sOneTokenStreams = 4;
+inline constexpr int kF16OneTokenStreams = 4;
+
 void matmul_rows_tq2_q8k(const MatmulArgs& a, int64_t r0, int64_t r1);
 void matmul_rows_q8_0_q8_0(const MatmulArgs& a, int64_t r0, int64_t r1);
 void matmul_rows_q4_0_q8_0(const MatmulArgs& a, int64_t r0, int64_t r1);

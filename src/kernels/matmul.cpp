@@ -30,7 +30,7 @@ constexpr std::array kTq2 = {
 #if TRIT_KERNELS_X86
     MatmulVariant{"matmul_tq2_q8k_avx2", Isa::kAvx2, avx2::quantize_q8_K, avx2::matmul_rows_tq2_q8k},
     MatmulVariant{"matmul_tq2_q8k_vnni", Isa::kAvx512Vnni, avx2::quantize_q8_K, vnni::matmul_rows_tq2_q8k, 0, vnni::x16_rows_tq2_q8k,
-                 vnni::x16_rows_tq2_q8k_ggml},
+                 vnni::x16_rows_tq2_q8k_ggml, vnni::kTernaryOneTokenStreams},
 #endif
 #if TRIT_KERNELS_NEON
     MatmulVariant{"matmul_tq2_q8k_neon", Isa::kNeon, scalar::quantize_q8_K, neon::matmul_rows_tq2_q8k},
@@ -245,6 +245,17 @@ const MatmulVariant* chosen_matmul_variant(TensorType type) {
 // parallel_for_dynamic's min_piece), in weight bytes.
 constexpr int64_t kFinestPieceBytes = 64 << 10;
 
+namespace {
+
+// The parts of the whole matrix v's kernel walks side by side for one token of w
+// (MatmulVariant::one_token_whole_parts), or 1.
+int one_token_whole_parts(const MatmulVariant& v, const WeightMatrix& w, MatmulOrder order) {
+  const bool x16 = w.interleave == kInterleaveRows && v.rows_for(w.interleave, order) == v.rows_x16;
+  return x16 && one_token_reads_streams() ? std::max(1, v.one_token_whole_parts) : 1;
+}
+
+}  // namespace
+
 void matmul_batch_with(const MatmulVariant& v, std::span<const MatmulOut> outs, const float* x, int64_t n_tokens,
                        ThreadPool& pool, MatmulOrder order, std::span<const uint8_t> read_next) {
   if (outs.empty() || n_tokens <= 0) return;
@@ -252,20 +263,33 @@ void matmul_batch_with(const MatmulVariant& v, std::span<const MatmulOut> outs, 
   // Row chunks are multiples of 16 within each matrix so SIMD kernels see whole groups of rows; a
   // thread's share is a contiguous run of groups of the matrices taken in order.
   constexpr int64_t kGroup = 16;
+  // One token where the kernel walks several parts of the whole matrix side by side: threads claim
+  // steps (a row group of every part, MatmulArgs::part_groups) instead of groups, so that each
+  // thread's consecutive pieces continue the same streams (x16_vnni.h for_each_side_by_side).
   struct Part {
     MatmulRowsFn rows;
     MatmulArgs args;
-    int64_t first_group;  // of this matrix, in the concatenation of all the matrices' groups
+    int64_t first_unit;  // of this matrix, in the concatenation of all the matrices' groups (steps)
+    int64_t units;
   };
   thread_local std::vector<Part> parts;
   parts.clear();
-  int64_t n_groups = 0;
+  int64_t n_units = 0;
+  int max_streams = 1;
   for (const MatmulOut& o : outs) {
     const WeightMatrix& w = *o.w;
     TRIT_ASSERT(w.type == w0.type && w.cols == w0.cols);
     TRIT_ASSERT(w.interleave == 0 || (v.interleaves() && w.interleave == kInterleaveRows));
-    parts.push_back({v.rows_for(w.interleave, order), MatmulArgs{&w, nullptr, 0, n_tokens, o.y}, n_groups});
-    n_groups += (w.rows + kGroup - 1) / kGroup;
+    const int streams = n_tokens == 1 ? one_token_whole_parts(v, w, order) : 1;
+    max_streams = std::max(max_streams, streams);
+    const int64_t groups = (w.rows + kGroup - 1) / kGroup, steps = (groups + streams - 1) / streams;
+    MatmulArgs args{&w, nullptr, 0, n_tokens, o.y};
+    if (streams > 1) {
+      args.parts = streams;
+      args.part_groups = steps;
+    }
+    parts.push_back({v.rows_for(w.interleave, order), args, n_units, streams > 1 ? steps : groups});
+    n_units += parts.back().units;
   }
   const int64_t stride = act_row_bytes(v, w0.type, w0.cols);
   // 64-byte aligned rows of quantized tokens, reused across calls on this thread.
@@ -291,12 +315,11 @@ void matmul_batch_with(const MatmulVariant& v, std::span<const MatmulOut> outs, 
   }
   // By pointer: inside the loop body `parts` would name the worker thread's own (empty) vector.
   const std::span<const Part> all(parts.data(), parts.size());
-  auto run_groups = [&](int64_t g0, int64_t g1) {
+  auto run_units = [&](int64_t u0, int64_t u1) {
     for (const Part& p : all) {
-      const int64_t rows = p.args.w->rows;
-      const int64_t lo = std::max(g0, p.first_group) - p.first_group;
-      const int64_t hi = std::min(g1 - p.first_group, (rows + kGroup - 1) / kGroup);
-      if (lo < hi) p.rows(p.args, lo * kGroup, std::min(rows, hi * kGroup));
+      const int64_t lo = std::max(u0, p.first_unit) - p.first_unit;
+      const int64_t hi = std::min(u1 - p.first_unit, p.units);
+      if (lo < hi) p.rows(p.args, lo * kGroup, std::min(p.args.w->rows, hi * kGroup));
     }
   };
   // One token streams the weights once, memory-bound: pieces claimed as threads finish, so a
@@ -304,14 +327,14 @@ void matmul_batch_with(const MatmulVariant& v, std::span<const MatmulOut> outs, 
   // pieces of kFinestPieceBytes, a few microseconds of streaming, so that threads end together. Prompts
   // keep one contiguous share per thread: several kernels lay out the tokens once per call.
   if (n_tokens == 1) {
-    const int64_t group_bytes = int64_t(w0.row_bytes) * kGroup;
+    const int64_t unit_bytes = int64_t(w0.row_bytes) * kGroup * max_streams;
     // read_next's lines are asked for once the caller's own stream is done, so they neither
     // compete with it nor wait for the other threads' (matmul.h). Asked for while the matmul
     // streams instead (its first piece), the norms gained as much as Q/K/V lost.
-    pool.parallel_for_dynamic(n_groups, 1, run_groups, std::max<int64_t>(1, kFinestPieceBytes / group_bytes),
+    pool.parallel_for_dynamic(n_units, 1, run_units, std::max<int64_t>(1, kFinestPieceBytes / unit_bytes),
                               [&] { prefetch_lines(read_next.data(), read_next.size()); });
   } else {
-    pool.parallel_for(n_groups, 1, run_groups);
+    pool.parallel_for(n_units, 1, run_units);
   }
 }
 

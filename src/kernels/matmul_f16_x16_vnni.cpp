@@ -238,7 +238,7 @@ void one_token_streams(const MatmulArgs& a, const X16Spans& sp, int64_t g0, int6
         span_sums_out(y, _mm512_add_ps(span_sums_in(y, kb), s[k]), sp, kb, w.out_scale);
       }
     };
-    for_each_side_by_side<kStreams>(g0, g1, run);
+    for_each_side_by_side<kStreams>(a, g0, g1, run);
   }
 }
 
@@ -250,7 +250,7 @@ void one_token_streams(const MatmulArgs& a, const X16Spans& sp, int64_t g0, int6
 // eight measured no better than four, and so did four with each pair of groups walked in turn
 // over chunks of 32-128 columns, its chains in registers within a chunk.
 void one_token(const MatmulArgs& a, const X16Spans& sp, int64_t g0, int64_t g1) {
-  if (one_token_reads_streams()) return one_token_streams<4>(a, sp, g0, g1);
+  if (one_token_reads_streams()) return one_token_streams<kF16OneTokenStreams>(a, sp, g0, g1);
   one_token_streams<1>(a, sp, g0, g1);
 }
 

@@ -182,12 +182,12 @@ void one_token_streams(const MatmulArgs& a, const X16Spans& sp, int64_t g0, int6
         else _mm512_storeu_si512(out, raw);
       }
     };
-    for_each_side_by_side<kStreams>(g0, g1, run);
+    for_each_side_by_side<kStreams>(a, g0, g1, run);
   }
 }
 
 void one_token(const MatmulArgs& a, const X16Spans& sp, int64_t g0, int64_t g1) {
-  if (one_token_reads_streams()) return one_token_streams<4>(a, sp, g0, g1);
+  if (one_token_reads_streams()) return one_token_streams<kI2sOneTokenStreams>(a, sp, g0, g1);
   one_token_streams<1>(a, sp, g0, g1);
 }
 

@@ -35,7 +35,6 @@ using quant::kQK8_0;
 using quant::Q8_0Block;
 
 constexpr int kTile = 8;
-constexpr int kOneTokenStreams = 8;  // where one_token_reads_streams()
 
 // Per token and block: the lanes' starting value and dy.
 struct ActSide {
@@ -152,7 +151,7 @@ void one_token_streams(const MatmulArgs& a, int64_t g0, int64_t g1, const ActSid
       for (int k = 0; k < kSide; ++k) block_terms<W, 1, kLinesAhead>(group_base(w, g[k]) + b * W::kBlockBytes, b, y, s, acc[k]);
     for (int k = 0; k < kSide; ++k) _mm512_storeu_ps(a.y + g[k] * kInterleaveRows, _mm512_mul_ps(acc[k][0], out_scale));
   };
-  for_each_side_by_side<kStreams>(g0, g1, run);
+  for_each_side_by_side<kStreams>(a, g0, g1, run);
 }
 
 template <class W>
@@ -164,7 +163,7 @@ void x16_rows(const MatmulArgs& a, int64_t r0, int64_t r1) {
     act_side<W>(reinterpret_cast<const Q8_0Block*>(a.xq + t * a.xq_stride), nb, &side[size_t(t * nb)]);
   if (a.n_tokens == 1) {
     const int64_t g0 = r0 / kInterleaveRows, g1 = r1 / kInterleaveRows;
-    if (one_token_reads_streams()) return one_token_streams<W, kOneTokenStreams, W::kLinesAhead>(a, g0, g1, side.data(), nb);
+    if (one_token_reads_streams()) return one_token_streams<W, kQ8OneTokenStreams, W::kLinesAhead>(a, g0, g1, side.data(), nb);
     if (every_kernel_asks_lines_ahead()) return one_token_streams<W, 1, W::kLinesAhead>(a, g0, g1, side.data(), nb);
     return one_token_streams<W, 1, W::kLinesAheadOnAmd>(a, g0, g1, side.data(), nb);
   }

@@ -35,6 +35,12 @@ struct MatmulArgs {
   int64_t xq_stride;
   int64_t n_tokens;
   float* y;
+  // One token on the 16-row layout, walked in `parts` parts side by side
+  // (MatmulVariant::one_token_whole_parts): with part_groups > 0, [r0, r1) are 16 times a range of
+  // steps, and step j is row group j of each part, part k starting k * part_groups groups into
+  // the matrix (a group past its end is not there). 0: [r0, r1) are rows.
+  int parts = 0;
+  int64_t part_groups = 0;
 };
 
 using QuantizeActFn = void (*)(const float* x, uint8_t* out, int64_t n);
@@ -55,6 +61,10 @@ struct MatmulVariant {
   // rows_x16 with llama.cpp's x86 float epilogue (MatmulOrder::kGgmlX86) where rows_x16 rounds as
   // the scalar reference does instead; null when rows_x16 serves both.
   MatmulRowsFn rows_x16_ggml = nullptr;
+  // Where nonzero and one_token_reads_streams() (core/prefetch.h): for one token, rows_x16 walks
+  // the whole matrix in this many parts side by side, each a memory stream, and matmul()'s threads
+  // claim steps of it (MatmulArgs::part_groups). 0: each call walks its own rows, in parts or not.
+  int one_token_whole_parts = 0;
   bool interleaves() const { return rows_x16 != nullptr; }
   // The function for weights in `interleave` layout under `order`.
   MatmulRowsFn rows_for(int interleave, MatmulOrder order) const {

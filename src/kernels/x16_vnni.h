@@ -8,9 +8,12 @@
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
+#include "core/assert.h"
 #include "core/prefetch.h"
+#include "kernels/kernels_vnni.h"
 #include "kernels/matmul_variants.h"
 #include "kernels/repack.h"
 #include "quant/q8_k.h"
@@ -136,28 +139,58 @@ inline void span_sums_out(float* out, __m512 sums, const X16Spans& sp, int64_t s
   _mm512_storeu_ps(out, s + 1 == sp.n_spans() ? _mm512_mul_ps(sums, _mm512_set1_ps(out_scale)) : sums);
 }
 
-// Row groups [g0, g1) cut into kStreams equal parts (the remainder after them), for one-token
-// walks in several streams (core/prefetch.h one_token_reads_streams): side(g) runs with g an
-// int64_t[kSide] of groups to walk side by side: one from each part, in order, then each
-// remaining group alone (kSide 1).
+// side(g) with g an int64_t[count] (0 < count <= kStreams, a compile-time kSide for side): the
+// groups first[k] + offset of the first `count` parts.
 template <int kStreams, class Side>
-inline void for_each_side_by_side(int64_t g0, int64_t g1, Side&& side) {
-  const int64_t per_part = (g1 - g0) / kStreams;
-  for (int64_t j = 0; j < per_part; ++j) {
-    int64_t g[kStreams];
-    for (int k = 0; k < kStreams; ++k) g[k] = g0 + k * per_part + j;
-    side(g);
-  }
-  for (int64_t g = g0 + kStreams * per_part; g < g1; ++g) {
-    const int64_t one[1] = {g};
-    side(one);
+inline void first_parts(int64_t count, const int64_t (&first)[kStreams], int64_t offset, Side& side) {
+  [&]<int... kLess>(std::integer_sequence<int, kLess...>) {
+    auto run = [&]<int kSide>() {
+      int64_t g[kSide];
+      for (int k = 0; k < kSide; ++k) g[k] = first[k] + offset;
+      side(g);
+    };
+    ((count == kLess + 1 ? run.template operator()<kLess + 1>() : void()), ...);
+  }(std::make_integer_sequence<int, kStreams>{});
+}
+
+// A one-token walk in kStreams parts side by side (core/prefetch.h one_token_reads_streams): side(g)
+// runs with g an int64_t[kSide] of row groups, one from each part that has one, step by step.
+// With a.part_groups (MatmulArgs: matmul() cut the whole matrix into a.parts parts, and threads
+// claim ranges of steps), [g0, g1) are the steps to walk. Otherwise [g0, g1) are groups, cut here
+// into kStreams parts of as many groups (the last ones shorter or empty).
+//
+// Why the whole matrix: a thread walks its consecutive claims as the same streams, so they do not
+// start afresh at each piece it claims (ThreadPool::parallel_for_dynamic's halving claims, about 5
+// pieces a thread and call). A throwaway harness of 2560 x 2560 TQ2_0 calls from memory at 1
+// thread read 0.93 of the read speed in one piece and 0.78 in pieces of 10 groups. 2B4T TQ2_0
+// decode at 2 threads, paired fraction: tokens alternating between the two walks in one process
+// (80 each, two rounds) 0.908 / 0.917 -> 0.932 / 0.945; builds alternating 0.869 -> 0.903 (8 runs)
+// and 0.874 -> 0.893 (12). Claiming each thread's whole share instead (one piece each) measured
+// slower in decode: the claims' balance between threads counts more. The other kernels measured
+// no better in parts of the whole matrix, within the noise either way (2 threads, one process /
+// builds: 2B4T I2_S 0.872 -> 0.854 / 0.893 -> 0.884, 1B F16 0.925 -> 0.911 / 0.934 -> 0.922, 1B
+// Q8_0 0.932 -> 0.937 / 0.949 -> 0.956, 1B Q4_0 0.892 -> 0.902 / 0.956 -> 0.909, 2B4T TQ1_0 0.727
+// -> 0.738 / 0.767 -> 0.754), so they keep parts of each call's rows.
+template <int kStreams, class Side>
+inline void for_each_side_by_side(const MatmulArgs& a, int64_t g0, int64_t g1, Side&& side) {
+  TRIT_ASSERT(a.part_groups == 0 || a.parts == kStreams);
+  const bool whole_matrix = a.part_groups > 0;
+  const int64_t per_part = whole_matrix ? a.part_groups : (g1 - g0 + kStreams - 1) / kStreams;
+  const int64_t end = whole_matrix ? a.w->rows / kInterleaveRows : g1;
+  int64_t first[kStreams];
+  for (int k = 0; k < kStreams; ++k) first[k] = (whole_matrix ? 0 : g0) + k * per_part;
+  const int64_t j0 = whole_matrix ? g0 : 0, j1 = whole_matrix ? g1 : per_part;
+  for (int64_t j = j0; j < j1; ++j) {
+    // The parts with a group j: a prefix, as only the last parts are shorter.
+    const int64_t there = std::min<int64_t>(kStreams, (end - first[0] - j + per_part - 1) / per_part);
+    first_parts<kStreams>(there, first, j, side);
   }
 }
 
-// One token, row groups [g0, g1), span by span: the groups cut into kStreams equal parts (the
-// remainder after them), and the parts' groups walked side by side, block by block, so kStreams
-// streams advance together (core/prefetch.h one_token_reads_streams). Each group's sum takes the
-// same additions in the same order as ternary_x16_tile<1>, so the same bits.
+// One token, row groups [g0, g1) (or steps: for_each_side_by_side), span by span: the parts'
+// groups walked side by side, block by block, so kStreams streams advance together (core/prefetch.h
+// one_token_reads_streams). Each group's sum takes the same additions in the same order as
+// ternary_x16_tile<1>, so the same bits.
 template <int kStreams, int64_t kBlockBytes, int kPrefetchBlocks, class Dots>
 void ternary_one_token_streams(const MatmulArgs& a, const X16Spans& sp, int64_t g0, int64_t g1,
                                const int32_t* inits, Dots& dots) {
@@ -176,7 +209,7 @@ void ternary_one_token_streams(const MatmulArgs& a, const X16Spans& sp, int64_t 
                                                           init, acc[k], dots);
       for (int k = 0; k < kSide; ++k) span_sums_out(a.y + g[k] * kInterleaveRows, acc[k][0], sp, s, w.out_scale);
     };
-    for_each_side_by_side<kStreams>(g0, g1, run);
+    for_each_side_by_side<kStreams>(a, g0, g1, run);
   }
 }
 
@@ -184,7 +217,7 @@ void ternary_one_token_streams(const MatmulArgs& a, const X16Spans& sp, int64_t 
 // in one, the layout's memory order.
 template <int64_t kBlockBytes, int kPrefetchBlocks, class Dots>
 void ternary_one_token(const MatmulArgs& a, const X16Spans& sp, int64_t g0, int64_t g1, const int32_t* inits, Dots&& dots) {
-  constexpr int kStreams = 8;
+  constexpr int kStreams = kTernaryOneTokenStreams;
   if (one_token_reads_streams())
     return ternary_one_token_streams<kStreams, kBlockBytes, kPrefetchBlocks>(a, sp, g0, g1, inits, dots);
   ternary_one_token_streams<1, kBlockBytes, kPrefetchBlocks>(a, sp, g0, g1, inits, dots);

@@ -2,6 +2,7 @@
 // counts, several blocks per row, 1..9 tokens (token tiles and remainders), 1..3 threads.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -430,7 +431,8 @@ INSTANTIATE_TEST_SUITE_P(AllTypes, MatmulVariants, ::testing::ValuesIn(kCases),
 
 // matmul_batch splits the rows of several matrices over the pool together: each output must equal
 // its own matmul() bit for bit, whatever the thread count, token count and layout (a 16-row matrix
-// after a row-major one with an odd row count, so shares straddle matrices mid-way).
+// after a row-major one with an odd row count, so shares straddle matrices mid-way, and before it:
+// one token of a 16-row matrix may be claimed in steps of parts, MatmulArgs::part_groups).
 TEST_P(MatmulVariants, BatchEqualsSeparateMatmulsBitForBit) {
   const Case c = GetParam();
   const auto a = test::random_weights(c.type, 37, c.cols, 3);
@@ -445,28 +447,30 @@ TEST_P(MatmulVariants, BatchEqualsSeparateMatmulsBitForBit) {
     bw.data = packed.data();
     bw.interleave = kInterleaveRows;
   }
-  const WeightMatrix* ws[] = {&a.w, &bw, &d.w};
-  for (int64_t n_tokens : {1, 2, 9}) {
-    const auto x = test::random_floats(n_tokens * c.cols, uint32_t(n_tokens + 40));
-    for (int threads = 1; threads <= 3; ++threads) {
-      ThreadPool pool(threads);
-      std::vector<std::vector<float>> want(3), got(3);
-      std::vector<MatmulOut> outs;
-      for (size_t i = 0; i < 3; ++i) {
-        want[i].assign(size_t(n_tokens * ws[i]->rows), NAN);
-        got[i].assign(want[i].size(), NAN);
-        matmul(*ws[i], x.data(), n_tokens, want[i].data(), pool);
-        outs.push_back({ws[i], got[i].data()});
+  using Batch = std::array<const WeightMatrix*, 3>;
+  for (const Batch& ws : {Batch{&a.w, &bw, &d.w}, Batch{&bw, &a.w, &d.w}}) {
+    for (int64_t n_tokens : {1, 2, 9}) {
+      const auto x = test::random_floats(n_tokens * c.cols, uint32_t(n_tokens + 40));
+      for (int threads = 1; threads <= 3; ++threads) {
+        ThreadPool pool(threads);
+        std::vector<std::vector<float>> want(3), got(3);
+        std::vector<MatmulOut> outs;
+        for (size_t i = 0; i < 3; ++i) {
+          want[i].assign(size_t(n_tokens * ws[i]->rows), NAN);
+          got[i].assign(want[i].size(), NAN);
+          matmul(*ws[i], x.data(), n_tokens, want[i].data(), pool);
+          outs.push_back({ws[i], got[i].data()});
+        }
+        // With read_next (lines asked for after the caller's share, matmul.h): the same bits.
+        const std::vector<float> next(3000, 1.0f);
+        matmul_batch(outs, x.data(), n_tokens, pool, MatmulOrder::kFastest,
+                     {reinterpret_cast<const uint8_t*>(next.data()), next.size() * sizeof(float)});
+        for (size_t i = 0; i < 3; ++i)
+          for (size_t j = 0; j < want[i].size(); ++j)
+            ASSERT_EQ(std::bit_cast<uint32_t>(got[i][j]), std::bit_cast<uint32_t>(want[i][j]))
+                << tensor_type_name(c.type) << " matrix " << i << " tokens=" << n_tokens << " threads=" << threads
+                << " j=" << j;
       }
-      // With read_next (lines asked for after the caller's share, matmul.h): the same bits.
-      const std::vector<float> next(3000, 1.0f);
-      matmul_batch(outs, x.data(), n_tokens, pool, MatmulOrder::kFastest,
-                   {reinterpret_cast<const uint8_t*>(next.data()), next.size() * sizeof(float)});
-      for (size_t i = 0; i < 3; ++i)
-        for (size_t j = 0; j < want[i].size(); ++j)
-          ASSERT_EQ(std::bit_cast<uint32_t>(got[i][j]), std::bit_cast<uint32_t>(want[i][j]))
-              << tensor_type_name(c.type) << " matrix " << i << " tokens=" << n_tokens << " threads=" << threads
-              << " j=" << j;
     }
   }
 }
