@@ -275,20 +275,20 @@ void matmul_batch_with(const MatmulVariant& v, std::span<const MatmulOut> outs, 
   thread_local std::vector<Part> parts;
   parts.clear();
   int64_t n_units = 0;
-  int max_streams = 1;
+  int max_parts = 1;  // for the pieces' floor in bytes
   for (const MatmulOut& o : outs) {
     const WeightMatrix& w = *o.w;
     TRIT_ASSERT(w.type == w0.type && w.cols == w0.cols);
     TRIT_ASSERT(w.interleave == 0 || (v.interleaves() && w.interleave == kInterleaveRows));
-    const int streams = n_tokens == 1 ? one_token_whole_parts(v, w, order) : 1;
-    max_streams = std::max(max_streams, streams);
-    const int64_t groups = (w.rows + kGroup - 1) / kGroup, steps = (groups + streams - 1) / streams;
+    const int n_parts = n_tokens == 1 ? one_token_whole_parts(v, w, order) : 1;
+    max_parts = std::max(max_parts, n_parts);
+    const int64_t groups = (w.rows + kGroup - 1) / kGroup, steps = (groups + n_parts - 1) / n_parts;
     MatmulArgs args{&w, nullptr, 0, n_tokens, o.y};
-    if (streams > 1) {
-      args.parts = streams;
+    if (n_parts > 1) {
+      args.parts = n_parts;
       args.part_groups = steps;
     }
-    parts.push_back({v.rows_for(w.interleave, order), args, n_units, streams > 1 ? steps : groups});
+    parts.push_back({v.rows_for(w.interleave, order), args, n_units, n_parts > 1 ? steps : groups});
     n_units += parts.back().units;
   }
   const int64_t stride = act_row_bytes(v, w0.type, w0.cols);
@@ -327,7 +327,7 @@ void matmul_batch_with(const MatmulVariant& v, std::span<const MatmulOut> outs, 
   // pieces of kFinestPieceBytes, a few microseconds of streaming, so that threads end together. Prompts
   // keep one contiguous share per thread: several kernels lay out the tokens once per call.
   if (n_tokens == 1) {
-    const int64_t unit_bytes = int64_t(w0.row_bytes) * kGroup * max_streams;
+    const int64_t unit_bytes = int64_t(w0.row_bytes) * kGroup * max_parts;
     // read_next's lines are asked for once the caller's own stream is done, so they neither
     // compete with it nor wait for the other threads' (matmul.h). Asked for while the matmul
     // streams instead (its first piece), the norms gained as much as Q/K/V lost.
