@@ -3,6 +3,8 @@
 // isa_available(Isa::kAvx512Vnni).
 #pragma once
 
+#include <cstddef>
+
 #include "kernels/kernels_avx2.h"
 #include "kernels/matmul_variants.h"
 
@@ -13,8 +15,11 @@ namespace trit::vnni {
 // (MatmulVariant::one_token_whole_parts), the others' parts of each call's rows.
 inline constexpr int kTernaryOneTokenStreams = 8;  // TQ2_0, TQ1_0 (x16_vnni.h ternary_one_token)
 inline constexpr int kQ8OneTokenStreams = 8;       // Q8_0, Q4_0
-inline constexpr int kI2sOneTokenStreams = 4;
+inline constexpr int kI2sOneTokenStreams = 8;
 inline constexpr int kF16OneTokenStreams = 4;
+// How far ahead the TQ2_0 and I2_S walks in 8 streams ask for each line they read (core/prefetch.h
+// prefetch_line_ahead): 8 streams 1 KiB ahead keep as many lines in flight as one 8 KiB ahead.
+inline constexpr size_t kStreamLinesAheadBytes = 1024;
 
 void matmul_rows_tq2_q8k(const MatmulArgs& a, int64_t r0, int64_t r1);
 void matmul_rows_q8_0_q8_0(const MatmulArgs& a, int64_t r0, int64_t r1);

@@ -69,11 +69,11 @@ constexpr int kInPlaceChains = 8;
 
 // One block of 16 rows against one token's activations q (the block's 128), the codes masked in
 // place: group grp's sums, times 4^(3 - grp), go to chain acc[grp] or, with two sets, acc[grp + 4]
-// for odd steps (above).
-template <int kSets>
+// for odd steps (above). Each line is asked for kAhead bytes further on as it is read.
+template <int kSets, size_t kAhead>
 inline void block_in_place(const uint8_t* blk, const int8_t* q, __m512i (&acc)[4 * kSets]) {
   for (int m = 0; m < 8; ++m) {  // bytes 4m..4m+3 of each row's block
-    prefetch_line_ahead(blk + 64 * m);
+    prefetch_line_ahead<kAhead>(blk + 64 * m);
     const __m512i v = _mm512_loadu_si512(blk + 64 * m);
     for (int grp = 0; grp < 4; ++grp) {  // group grp at bits 6 - 2 grp
       __m512i& chain = acc[grp + 4 * (m % kSets)];
@@ -121,7 +121,7 @@ void x16_tile(const MatmulArgs& a, const X16Spans& sp, int64_t g, int64_t t0) {
     for (int64_t b = sp.first(s); b < sp.first(s) + sp.width(s); ++b, p += kBlockBytes) {
       if constexpr (T == 1) {
         if (b > 0 && b % kFoldBlocks == 0) folded = fold<2>(folded, one);
-        block_in_place<2>(p, tok[0].q + b * kQK_I2_S, one);
+        block_in_place<2, kLinesAheadBytes>(p, tok[0].q + b * kQK_I2_S, one);
         continue;
       }
       for (int m = 0; m < 8; ++m) {  // bytes 4m..4m+3 of each row's block
@@ -157,11 +157,17 @@ void x16_tile(const MatmulArgs& a, const X16Spans& sp, int64_t g, int64_t t0) {
 // (core/prefetch.h), the groups are cut into kStreams parts walked side by side, block by block
 // (x16_vnni.h ternary_one_token_streams), each in 4 chains; else in memory order, in 8. Four
 // streams on an Intel Xeon (2 vCPUs), 2B4T I2_S decode, builds alternating: 0.853 -> 0.887 of the
-// paired ceiling at 1 thread, 0.835 -> 0.886 at 2; six measured no better (0.897 -> 0.889).
+// paired ceiling at 1 thread, 0.835 -> 0.886 at 2; six measured no better (0.897 -> 0.889). Then
+// eight asking each line 1 KiB ahead instead of 4 KiB, as TQ2_0 does (kStreamLinesAheadBytes),
+// four rounds of builds alternating at 2 threads: 0.889 -> 0.913, 0.897 -> 0.905, 0.891 -> 0.899
+// (16 runs each), and 0.891 -> 0.906 with parts of the whole matrix as well (no further gain, not
+// kept); the committed build 0.881 -> 0.890 (12 runs); at 1 thread 0.915 both and 0.893 -> 0.895.
+// Eight streams 4 KiB ahead: 0.874 -> 0.875.
 template <int kStreams>
 void one_token_streams(const MatmulArgs& a, const X16Spans& sp, int64_t g0, int64_t g1) {
   static_assert(kTernaryWideSpanColumns / kQK_I2_S <= kFoldBlocks);
   constexpr int kSets = kStreams == 1 ? 2 : 1;
+  constexpr size_t kAhead = kStreams == 1 ? kLinesAheadBytes : kStreamLinesAheadBytes;
   const WeightMatrix& w = *a.w;
   const Token tok = token(a, 0);
   for (int64_t s = 0; s < sp.n_spans(); ++s) {
@@ -173,7 +179,7 @@ void one_token_streams(const MatmulArgs& a, const X16Spans& sp, int64_t g0, int6
         for (int k = 0; k < kSide; ++k) {
           const uint8_t* p = w.data + sp.offset(s, g[k]) + (b - sp.first(s)) * kBlockBytes;
           prefetch_stream_ahead(p, kBlockBytes);
-          block_in_place<kSets>(p, tok.q + b * kQK_I2_S, acc[k]);
+          block_in_place<kSets, kAhead>(p, tok.q + b * kQK_I2_S, acc[k]);
         }
       for (int k = 0; k < kSide; ++k) {
         float* out = a.y + g[k] * kInterleaveRows;

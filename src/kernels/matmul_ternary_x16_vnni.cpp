@@ -107,13 +107,14 @@ inline void lane_codes_in_place(const uint8_t* q, __m512i c[8]) {
 // (core/prefetch.h prefetch_line_ahead): 0.857 -> 0.813 of the paired ceiling at 2 threads, the
 // same at 1. On an Intel Xeon that made it faster, 0.772 -> 0.883 at 2 threads: kLinesAhead says
 // whether it does (core/prefetch.h every_kernel_asks_lines_ahead). There the walk runs in 8 streams
-// (x16_vnni.h ternary_one_token), and each lane asks kStreamLinesAhead ahead instead of 4 KiB:
+// (x16_vnni.h ternary_one_token), and each lane asks kStreamLinesAheadBytes (kernels_vnni.h) ahead
+// instead of 4 KiB:
 // builds alternating, 12 runs each, paired fraction 0.864 -> 0.892 at 2 threads and 0.916 -> 0.948
 // at 1 (2B4T TQ2_0, 22.3 -> 23.5 and 12.3 -> 12.8 tok/s); 2 KiB measured between, 512 bytes below.
 // Eight streams 1 KiB ahead keep as many lines in flight as one stream 8 KiB ahead. The same change
-// measured no better for the other kernels in streams (TQ1_0, Q8_0, Q4_0 at 1 KiB, I2_S and F16 at
-// 2 KiB: within 2% either way).
-constexpr size_t kStreamLinesAhead = 1024;
+// measured no better for the other kernels in streams (TQ1_0, Q8_0, Q4_0 at 1 KiB, I2_S in 4
+// streams and F16 at 2 KiB: within 2% either way); I2_S later took it with 8 streams
+// (matmul_i2s_x16_vnni.cpp).
 
 template <int T, bool kGfni, bool kLinesAhead = false>
 struct Dots {
@@ -126,8 +127,8 @@ struct Dots {
       for (int lane = 0; lane < 8; ++lane) {
         __m512i c[8];
         if constexpr (kLinesAhead) {
-          prefetch_line_ahead<kStreamLinesAhead>(blk + 2 * kInterleaveRows + 128 * lane);
-          prefetch_line_ahead<kStreamLinesAhead>(blk + 2 * kInterleaveRows + 128 * lane + 64);
+          prefetch_line_ahead<kStreamLinesAheadBytes>(blk + 2 * kInterleaveRows + 128 * lane);
+          prefetch_line_ahead<kStreamLinesAheadBytes>(blk + 2 * kInterleaveRows + 128 * lane + 64);
         }
         lane_codes_in_place(blk + 2 * kInterleaveRows + 128 * lane, c);
         for (int j = 0; j < 4; ++j) sum[0][j] = dpbusd_bcast(sum[0][j], c[j], y[0][b].qs + 4 * lane + 32 * j);
