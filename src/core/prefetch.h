@@ -54,7 +54,7 @@ __attribute__((always_inline)) inline void prefetch_stream_ahead(const void* p, 
 // (every_kernel_asks_lines_ahead). A prefetch written as a builtin moved: GCC's scheduler
 // gathered a block's 16 of them at its top (and that build measured otherwise than this one), so
 // this one is a volatile asm, which stays where it is written. A kernel that walks several
-// streams may ask for a shorter distance (kAhead): TQ2_0 in 8 streams asks 1 KiB ahead.
+// streams may ask for a shorter distance (kAhead): TQ2_0 and I2_S in 8 streams ask 1 KiB ahead.
 constexpr size_t kLinesAheadBytes = 4096;
 
 template <size_t kAhead = kLinesAheadBytes>

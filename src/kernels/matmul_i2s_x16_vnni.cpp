@@ -159,9 +159,9 @@ void x16_tile(const MatmulArgs& a, const X16Spans& sp, int64_t g, int64_t t0) {
 // streams on an Intel Xeon (2 vCPUs), 2B4T I2_S decode, builds alternating: 0.853 -> 0.887 of the
 // paired ceiling at 1 thread, 0.835 -> 0.886 at 2; six measured no better (0.897 -> 0.889). Then
 // eight asking each line 1 KiB ahead instead of 4 KiB, as TQ2_0 does (kStreamLinesAheadBytes),
-// four rounds of builds alternating at 2 threads: 0.889 -> 0.913, 0.897 -> 0.905, 0.891 -> 0.899
-// (16 runs each), and 0.891 -> 0.906 with parts of the whole matrix as well (no further gain, not
-// kept); the committed build 0.881 -> 0.890 (12 runs); at 1 thread 0.915 both and 0.893 -> 0.895.
+// builds alternating at 2 threads: 0.889 -> 0.913 (8 runs), 0.897 -> 0.905 (10), 0.891 -> 0.899
+// (16), and 0.891 -> 0.906 with parts of the whole matrix as well (no further gain, not kept); the
+// committed build 0.881 -> 0.890 (12 runs); at 1 thread 0.915 both and 0.893 -> 0.895.
 // Eight streams 4 KiB ahead: 0.874 -> 0.875.
 template <int kStreams>
 void one_token_streams(const MatmulArgs& a, const X16Spans& sp, int64_t g0, int64_t g1) {
