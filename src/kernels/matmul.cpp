@@ -266,14 +266,14 @@ void matmul_batch_with(const MatmulVariant& v, std::span<const MatmulOut> outs, 
   // One token where the kernel walks several parts of the whole matrix side by side: threads claim
   // steps (a row group of every part, MatmulArgs::part_groups) instead of groups, so that each
   // thread's consecutive pieces continue the same streams (x16_vnni.h for_each_side_by_side).
-  struct Part {
+  struct Matrix {  // one matrix of the batch
     MatmulRowsFn rows;
     MatmulArgs args;
     int64_t first_unit;  // of this matrix, in the concatenation of all the matrices' groups (steps)
     int64_t units;
   };
-  thread_local std::vector<Part> parts;
-  parts.clear();
+  thread_local std::vector<Matrix> matrices;
+  matrices.clear();
   int64_t n_units = 0;
   int max_parts = 1;  // for the pieces' floor in bytes
   for (const MatmulOut& o : outs) {
@@ -288,8 +288,8 @@ void matmul_batch_with(const MatmulVariant& v, std::span<const MatmulOut> outs, 
       args.parts = n_parts;
       args.part_groups = steps;
     }
-    parts.push_back({v.rows_for(w.interleave, order), args, n_units, n_parts > 1 ? steps : groups});
-    n_units += parts.back().units;
+    matrices.push_back({v.rows_for(w.interleave, order), args, n_units, n_parts > 1 ? steps : groups});
+    n_units += matrices.back().units;
   }
   const int64_t stride = act_row_bytes(v, w0.type, w0.cols);
   // 64-byte aligned rows of quantized tokens, reused across calls on this thread.
@@ -309,14 +309,14 @@ void matmul_batch_with(const MatmulVariant& v, std::span<const MatmulOut> outs, 
   } else {
     quantize_token(0);
   }
-  for (Part& p : parts) {
+  for (Matrix& p : matrices) {
     p.args.xq = base;
     p.args.xq_stride = padded;
   }
-  // By pointer: inside the loop body `parts` would name the worker thread's own (empty) vector.
-  const std::span<const Part> all(parts.data(), parts.size());
+  // By pointer: inside the loop body `matrices` would name the worker thread's own (empty) vector.
+  const std::span<const Matrix> all(matrices.data(), matrices.size());
   auto run_units = [&](int64_t u0, int64_t u1) {
-    for (const Part& p : all) {
+    for (const Matrix& p : all) {
       const int64_t lo = std::max(u0, p.first_unit) - p.first_unit;
       const int64_t hi = std::min(u1 - p.first_unit, p.units);
       if (lo < hi) p.rows(p.args, lo * kGroup, std::min(p.args.w->rows, hi * kGroup));

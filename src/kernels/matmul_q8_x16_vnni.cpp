@@ -163,7 +163,8 @@ void x16_rows(const MatmulArgs& a, int64_t r0, int64_t r1) {
     act_side<W>(reinterpret_cast<const Q8_0Block*>(a.xq + t * a.xq_stride), nb, &side[size_t(t * nb)]);
   if (a.n_tokens == 1) {
     const int64_t g0 = r0 / kInterleaveRows, g1 = r1 / kInterleaveRows;
-    if (one_token_reads_streams()) return one_token_streams<W, kQ8OneTokenStreams, W::kLinesAhead>(a, g0, g1, side.data(), nb);
+    if (one_token_reads_streams())
+      return one_token_streams<W, kQ8OneTokenStreams, W::kLinesAhead>(a, g0, g1, side.data(), nb);
     if (every_kernel_asks_lines_ahead()) return one_token_streams<W, 1, W::kLinesAhead>(a, g0, g1, side.data(), nb);
     return one_token_streams<W, 1, W::kLinesAheadOnAmd>(a, g0, g1, side.data(), nb);
   }

@@ -108,8 +108,9 @@ inline void lane_codes_in_place(const uint8_t* q, __m512i c[8]) {
 // same at 1. On an Intel Xeon that made it faster, 0.772 -> 0.883 at 2 threads: kLinesAhead says
 // whether it does (core/prefetch.h every_kernel_asks_lines_ahead). There the walk runs in 8 streams
 // (x16_vnni.h ternary_one_token), and each lane asks kStreamLinesAheadBytes (kernels_vnni.h) ahead
-// instead of 4 KiB: builds alternating, 12 runs each, paired fraction 0.864 -> 0.892 at 2 threads and 0.916 -> 0.948
-// at 1 (2B4T TQ2_0, 22.3 -> 23.5 and 12.3 -> 12.8 tok/s); 2 KiB measured between, 512 bytes below.
+// instead of 4 KiB: builds alternating, 12 runs each, paired fraction 0.864 -> 0.892 at 2 threads
+// and 0.916 -> 0.948 at 1 (2B4T TQ2_0, 22.3 -> 23.5 and 12.3 -> 12.8 tok/s); 2 KiB measured
+// between, 512 bytes below.
 // Eight streams 1 KiB ahead keep as many lines in flight as one stream 8 KiB ahead. The same change
 // measured no better for the other kernels in streams (TQ1_0, Q8_0, Q4_0 at 1 KiB, I2_S in 4
 // streams and F16 at 2 KiB: within 2% either way); I2_S later took it with 8 streams
