@@ -42,6 +42,29 @@ inline __m512i dpbusd_bcast(__m512i sum, __m512i codes, const int8_t* q) {
   return sum;
 }
 
+// f(k) for k = 0 .. kCount - 1, each k a std::integral_constant: the loop unrolled, so arrays that
+// f indexes by k stay in registers (GCC keeps them in memory under a runtime index). Give f
+// __attribute__((always_inline)) after its parameters: else GCC may call it outlined, its
+// captures in memory.
+template <int kCount, class F>
+__attribute__((always_inline)) inline void unrolled(F&& f) {
+  [&]<int... k>(std::integer_sequence<int, k...>) __attribute__((always_inline)) {
+    (f(std::integral_constant<int, k>{}), ...);
+  }(std::make_integer_sequence<int, kCount>{});
+}
+
+// dpbusd_bcast of the 4 bytes at q + kOffset, addressed as q's register plus a constant: with a
+// pointer per offset, GCC 12 computed each address apart and kept them in spare vector registers
+// (an lea and a vmovq per vpdpbusd) when several streams shared q. The memory operand (the bytes
+// up to the offset's) tells the compiler what the instruction reads.
+template <int kOffset>
+inline __m512i dpbusd_bcast_at(__m512i sum, __m512i codes, const int8_t* q) {
+  asm("vpdpbusd %c3(%2)%{1to16%}, %1, %0"
+      : "+v"(sum)
+      : "v"(codes), "r"(q), "i"(kOffset), "m"(*reinterpret_cast<const int8_t(*)[kOffset + 4]>(q)));
+  return sum;
+}
+
 // The GF(2) bit matrix for gf2p8affineqb (output bit i is the parity of x AND byte 7 - i of the
 // matrix) that moves bits 2s, 2s + 1 of each byte to bits 0, 1 and clears the rest.
 constexpr uint64_t bit_pair_matrix(int s) {
