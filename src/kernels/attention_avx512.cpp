@@ -1,10 +1,11 @@
 // AVX-512F blocked causal attention over an fp16 KV cache (kernels/attention.h defines the
 // numerics). A call takes up to 16 queries at a time (a block of tokens x the query heads of one
 // KV head) through three stages:
-//   scores   per step, 4 keys x 16 queries (8 keys x 8 or 4 queries in smaller calls): 4 dims of
-//            a key at a time are widened once and broadcast against 4 queries' partial sums per
-//            register, so one fused multiply-add advances 4 dots; 4 such registers (16 dots)
-//            share a 9-instruction reduction instead of each dot paying a horizontal sum;
+//   scores   per step, 4 keys x 16 queries (8 keys x 8 or 4 queries in smaller calls): 16 dims
+//            of a key are widened at once and each 4 of them repeated (a shuffle) against 4
+//            queries' partial sums per register, so one fused multiply-add advances 4 dots; 4
+//            such registers (16 dots) share a 9-instruction reduction instead of each dot paying
+//            a horizontal sum;
 //   softmax  key-major scores, one row of 4, 8 or 16 slots per key, so a vector holds the rows
 //            of 4, 2 or 1 keys: max, exp and the double sum run 16 lanes at a time while each
 //            query still sums its own keys in key order. With one lane per query instead, a
@@ -144,6 +145,24 @@ inline __attribute__((always_inline)) void quad_step(__m512 (&acc)[kKeys][NT], c
     for (int t = 0; t < NT; ++t) acc[kk][t] = _mm512_fmadd_ps(q[t], k[kk], acc[kk][t]);
 }
 
+// quad_step for quad kQuad of 16 widened dims of each key (k16): the quad's 4 values repeated in
+// every 128-bit block by one shuffle, the same operands as key_quad's, so the same bits. One
+// conversion of 16 values instead of 4 of 4 each: a decode step's scores (one tile) spent more
+// instructions widening keys than multiplying them. benchmarks/attention_bench.cpp, one KV head's
+// 4 queries, Intel Xeon, 1 thread: from cache 19.2 -> 16.4 us at 512 keys, 75.6 -> 65.5 at 2048;
+// from memory 29.1-29.7 -> 27.4-28.8 and 120-127 -> 114-116 (the rows' latency holds it there).
+template <int NT, int kKeys, int kQuad>
+inline __attribute__((always_inline)) void quads_of_16(__m512 (&acc)[kKeys][NT], const float* qa_quad,
+                                                       const __m512 (&k16)[kKeys]) {
+  __m512 q[NT];
+  for (int t = 0; t < NT; ++t) q[t] = _mm512_loadu_ps(qa_quad + t * kLanes);
+#pragma GCC unroll 16
+  for (int kk = 0; kk < kKeys; ++kk) {
+    const __m512 kq = _mm512_shuffle_f32x4(k16[kk], k16[kk], kQuad * 0x55);
+    for (int t = 0; t < NT; ++t) acc[kk][t] = _mm512_fmadd_ps(q[t], kq, acc[kk][t]);
+  }
+}
+
 // Four accumulators, each holding per 128-bit block qi one query's 4 partial sums p0..p3 (sum r:
 // the dims = r mod 4), to one vector: block qi = (a, b, c, d)'s dots (p0 + p2) + (p1 + p3).
 inline __m512 reduce4(__m512 a, __m512 b, __m512 c, __m512 d) {
@@ -176,7 +195,17 @@ void scores_tile(const float* qa, const fp16_t* k, int64_t kv_stride, int64_t he
 #pragma GCC unroll 16
       for (int t = 0; t < NT; ++t) acc[kk][t] = _mm512_setzero_ps();
     __m512 kq[kKeys];
-    for (int64_t s = 0; s < full_quads; ++s) {
+    int64_t s = 0;
+    for (; s + 4 <= full_quads; s += 4) {  // 16 dims of each key widened at once
+      __m512 k16[kKeys];
+      for (int kk = 0; kk < kKeys; ++kk)
+        k16[kk] = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(kr[kk] + 4 * s)));
+      quads_of_16<NT, kKeys, 0>(acc, qa + s * NT * kLanes, k16);
+      quads_of_16<NT, kKeys, 1>(acc, qa + (s + 1) * NT * kLanes, k16);
+      quads_of_16<NT, kKeys, 2>(acc, qa + (s + 2) * NT * kLanes, k16);
+      quads_of_16<NT, kKeys, 3>(acc, qa + (s + 3) * NT * kLanes, k16);
+    }
+    for (; s < full_quads; ++s) {
       for (int kk = 0; kk < kKeys; ++kk) kq[kk] = key_quad(kr[kk] + 4 * s);
       quad_step<NT, kKeys>(acc, qa + s * NT * kLanes, kq);
     }
