@@ -172,17 +172,18 @@ void x16_tile(const MatmulArgs& a, const X16Spans& sp, int64_t g, int64_t t0) {
 // (its bits) between spans. A span (at most kTernaryWideSpanColumns / 128 blocks) is within
 // kFoldBlocks, so one fold per span keeps the chains exact. Where one_token_reads_streams()
 // (core/prefetch.h), the groups are cut into kStreams parts walked side by side, block by block
-// (as x16_vnni.h ternary_one_token_streams does), each in 2 chains (block_two_chains); else in memory
-// order, in 8 (one_token_in_order). Four
-// streams on an Intel Xeon (2 vCPUs), 2B4T I2_S decode, builds alternating: 0.853 -> 0.887 of the
-// paired ceiling at 1 thread, 0.835 -> 0.886 at 2; six measured no better (0.897 -> 0.889). Then
-// eight asking each line 1 KiB ahead instead of 4 KiB, as TQ2_0 does (kStreamLinesAheadBytes),
-// builds alternating at 2 threads: 0.889 -> 0.913 (8 runs), 0.897 -> 0.905 (10), 0.891 -> 0.899
-// (16), and 0.891 -> 0.906 with parts of the whole matrix as well (no further gain, not kept); the
-// committed build 0.881 -> 0.890 (12 runs); at 1 thread 0.915 both and 0.893 -> 0.895.
-// Eight streams 4 KiB ahead: 0.874 -> 0.875. All these with 4 chains a stream, in memory (above);
-// in 2 chains, registers, builds alternating: 0.900 -> 0.943 (8 runs) and 0.912 -> 0.950 (10) at
-// 2 threads, 0.921 -> 0.962 (6) at 1; 2560 x 2560 from L2 (microbench, 1 thread) 19.4 -> 29.3 GB/s.
+// (as x16_vnni.h ternary_one_token_streams does), each in 2 chains (block_two_chains); else in
+// memory order, in 8 (one_token_in_order). Four streams on an Intel Xeon (2 vCPUs), 2B4T I2_S
+// decode, builds alternating: 0.853 -> 0.887 of the paired ceiling at 1 thread, 0.835 -> 0.886 at
+// 2; six measured no better (0.897 -> 0.889). Then eight asking each line 1 KiB ahead instead of
+// 4 KiB, as TQ2_0 does (kStreamLinesAheadBytes), builds alternating at 2 threads: 0.889 -> 0.913
+// (8 runs), 0.897 -> 0.905 (10), 0.891 -> 0.899 (16), and 0.891 -> 0.906 with parts of the whole
+// matrix as well (no further gain, not kept); the committed build 0.881 -> 0.890 (12 runs); at 1
+// thread 0.915 both and 0.893 -> 0.895. Eight streams 4 KiB ahead: 0.874 -> 0.875. All these with
+// 4 chains a stream, in memory (above); in 2 chains, in registers, builds alternating at 2
+// threads: 0.900 -> 0.943 (8 runs), 0.912 -> 0.950 (10), 0.925 -> 0.936 (8); at 1 thread 0.921 ->
+// 0.962 (6); 2560 x 2560 from L2 (microbench, 1 thread) 19.4 -> 29.3 GB/s. Then 4 streams
+// instead of 8: 0.950 -> 0.947 (8 runs).
 template <int kStreams>
 void one_token_streams(const MatmulArgs& a, const X16Spans& sp, int64_t g0, int64_t g1) {
   static_assert(kTernaryWideSpanColumns / kQK_I2_S <= kFoldBlocks);
@@ -223,7 +224,7 @@ void one_token_in_order(const MatmulArgs& a, const X16Spans& sp, int64_t g0, int
   const Token tok = token(a, 0);
   for (int64_t s = 0; s < sp.n_spans(); ++s)
     for (int64_t g = g0; g < g1; ++g) {
-      __m512i acc[8];
+      __m512i acc[kInPlaceChains];
       for (auto& c : acc) c = _mm512_setzero_si512();
       const uint8_t* p = w.data + sp.offset(s, g);
       for (int64_t b = sp.first(s); b < sp.first(s) + sp.width(s); ++b, p += kBlockBytes) {
