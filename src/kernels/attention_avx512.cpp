@@ -145,22 +145,15 @@ inline __attribute__((always_inline)) void quad_step(__m512 (&acc)[kKeys][NT], c
     for (int t = 0; t < NT; ++t) acc[kk][t] = _mm512_fmadd_ps(q[t], k[kk], acc[kk][t]);
 }
 
-// quad_step for quad kQuad of 16 widened dims of each key (k16): the quad's 4 values repeated in
-// every 128-bit block by one shuffle, the same operands as key_quad's, so the same bits. One
-// conversion of 16 values instead of 4 of 4 each: a decode step's scores (one tile) spent more
-// instructions widening keys than multiplying them. benchmarks/attention_bench.cpp, one KV head's
-// 4 queries, Intel Xeon, 1 thread: from cache 19.2 -> 16.4 us at 512 keys, 75.6 -> 65.5 at 2048;
-// from memory 29.1-29.7 -> 27.4-28.8 and 120-127 -> 114-116 (the rows' latency holds it there).
-template <int NT, int kKeys, int kQuad>
-inline __attribute__((always_inline)) void quads_of_16(__m512 (&acc)[kKeys][NT], const float* qa_quad,
-                                                       const __m512 (&k16)[kKeys]) {
-  __m512 q[NT];
-  for (int t = 0; t < NT; ++t) q[t] = _mm512_loadu_ps(qa_quad + t * kLanes);
-#pragma GCC unroll 16
-  for (int kk = 0; kk < kKeys; ++kk) {
-    const __m512 kq = _mm512_shuffle_f32x4(k16[kk], k16[kk], kQuad * 0x55);
-    for (int t = 0; t < NT; ++t) acc[kk][t] = _mm512_fmadd_ps(q[t], kq, acc[kk][t]);
-  }
+// Quad kQuad (0..3) of 16 widened dims: its 4 values repeated in every 128-bit block, the same
+// vector as key_quad's for those dims. One conversion of 16 values and a shuffle per quad instead
+// of a conversion per quad: a decode step's scores (one tile) spent more instructions widening
+// keys than multiplying them. benchmarks/attention_bench.cpp, one KV head's 4 queries, Intel Xeon,
+// 1 thread: from cache 19.2 -> 16.4 us at 512 keys, 75.6 -> 65.5 at 2048; from memory 29.1-29.7 ->
+// 27.4-28.8 and 120-127 -> 114-116 (the rows' latency holds it there).
+template <int kQuad>
+inline __m512 quad_of_16(__m512 k16) {
+  return _mm512_shuffle_f32x4(k16, k16, kQuad * 0x55);
 }
 
 // Four accumulators, each holding per 128-bit block qi one query's 4 partial sums p0..p3 (sum r:
@@ -200,10 +193,14 @@ void scores_tile(const float* qa, const fp16_t* k, int64_t kv_stride, int64_t he
       __m512 k16[kKeys];
       for (int kk = 0; kk < kKeys; ++kk)
         k16[kk] = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(kr[kk] + 4 * s)));
-      quads_of_16<NT, kKeys, 0>(acc, qa + s * NT * kLanes, k16);
-      quads_of_16<NT, kKeys, 1>(acc, qa + (s + 1) * NT * kLanes, k16);
-      quads_of_16<NT, kKeys, 2>(acc, qa + (s + 2) * NT * kLanes, k16);
-      quads_of_16<NT, kKeys, 3>(acc, qa + (s + 3) * NT * kLanes, k16);
+      auto quad = [&]<int kQuad>() __attribute__((always_inline)) {
+        for (int kk = 0; kk < kKeys; ++kk) kq[kk] = quad_of_16<kQuad>(k16[kk]);
+        quad_step<NT, kKeys>(acc, qa + (s + kQuad) * NT * kLanes, kq);
+      };
+      quad.template operator()<0>();
+      quad.template operator()<1>();
+      quad.template operator()<2>();
+      quad.template operator()<3>();
     }
     for (; s < full_quads; ++s) {
       for (int kk = 0; kk < kKeys; ++kk) kq[kk] = key_quad(kr[kk] + 4 * s);
