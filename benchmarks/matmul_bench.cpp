@@ -12,8 +12,14 @@
 // through copies of the matrix filling bench_ring::kBytes (512 MiB), so each iteration reads memory, and report
 // bw_frac = GB/s over the read bandwidth measured over the same bytes, with the same threads, just
 // before and after the run (the fastest of two passes on each side: trit bench's ceiling).
+//
+// TRIT_BENCH_ROWS=N cuts every matrix to N rows (a multiple of 16): at 512 the ternary matrices
+// (0.33 MB) fit one core's L2, so the cache runs show what a kernel computes with memory out of the
+// way (at 2560 rows they spill into a VM's L3 on some machines).
 #include <benchmark/benchmark.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <random>
 #include <string>
 #include <vector>
@@ -110,9 +116,22 @@ void add_peak_context() {
   }
 }
 
+// kShapes, cut to TRIT_BENCH_ROWS rows when it names a positive multiple of 16.
+std::vector<Shape> shapes() {
+  std::vector<Shape> out(std::begin(kShapes), std::end(kShapes));
+  if (const char* e = std::getenv("TRIT_BENCH_ROWS"); e != nullptr && *e != '\0') {
+    const long rows = std::strtol(e, nullptr, 10);
+    if (rows > 0 && rows % 16 == 0)
+      for (auto& s : out) s.rows = rows;
+    else
+      std::fprintf(stderr, "TRIT_BENCH_ROWS=%s ignored: expected a positive multiple of 16\n", e);
+  }
+  return out;
+}
+
 int register_all() {
   add_peak_context();
-  for (const auto& s : kShapes)
+  for (const auto& s : shapes())
     for (const auto& v : matmul_variants(s.type)) {
       if (!isa_available(v.isa)) continue;
       for (bool interleaved : {false, true}) {

@@ -52,6 +52,8 @@ void axpy_f16(float p, const fp16_t* v, float* out, int64_t n) {
 namespace {
 
 constexpr int kAcc = 8;
+// Decode in streams (f16_one_token_streams) asks for each line this far ahead of each stream.
+constexpr size_t kF16StreamLinesAheadBytes = 2048;
 struct F16Acc {
   __m256 p[kAcc] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(),
                     _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
@@ -70,7 +72,14 @@ void f16_tile(const fp16_t* const* x, const float* const* y, int64_t n, float* o
   F16Acc acc[R][T];
   int64_t i = 0;
   for (; i + 8 * kAcc <= n; i += 8 * kAcc) {
-    if constexpr (R == 1 && T == 1) prefetch_stream_ahead(x[0] + i, 8 * kAcc * sizeof(fp16_t));
+    if constexpr (T == 1)
+      for (int r = 0; r < R; ++r) {
+        prefetch_stream_ahead(x[r] + i, 8 * kAcc * sizeof(fp16_t));
+        if constexpr (R > 1) {  // f16_one_token_streams
+          prefetch_line_ahead<kF16StreamLinesAheadBytes>(x[r] + i);
+          prefetch_line_ahead<kF16StreamLinesAheadBytes>(x[r] + i + 32);
+        }
+      }
     for (int k = 0; k < kAcc; ++k)
       for (int r = 0; r < R; ++r) {
         const __m256 xv = load_f16(x[r] + i + 8 * k);
@@ -89,8 +98,42 @@ void f16_tile(const fp16_t* const* x, const float* const* y, int64_t n, float* o
 
 }  // namespace
 
+namespace {
+
+// One token, rows [r0, r1) cut into kF16Streams parts walked side by side, a row of each part at a
+// time (f16_tile<kF16Streams, 1>: the same sums per row as one row at a time, so the same bits):
+// kF16Streams streams of weights in flight instead of one, as the AVX-512 kernel reads its 16-row
+// groups (matmul_f16_x16_vnni.cpp), each asking for its lines kF16StreamLinesAheadBytes ahead.
+// The 4 x 8 accumulators do not fit AVX2's 16 registers and live in L1. On the 2-vCPU Intel Xeon
+// (TRIT_ISA=avx2, trit_microbench's 4096 x 2560 F16 matrix from memory, builds alternating, 8
+// rounds, fraction of the read speed, 1 / 2 threads): one row at a time 0.60 / 0.62; 4 streams
+// 0.69 / 0.67 (4 rounds); with lines 2 KiB ahead 0.73 / 0.71; 1 KiB 0.74 / 0.70; 8 streams 1 KiB
+// ahead 0.67 / 0.69, 2 KiB 0.72 / 0.71.
+constexpr int kF16Streams = 4;
+
+void f16_one_token_streams(const MatmulArgs& a, int64_t r0, int64_t r1) {
+  const WeightMatrix& w = *a.w;
+  const float* y[1] = {reinterpret_cast<const float*>(a.xq)};
+  auto row = [&](int64_t r) { return reinterpret_cast<const fp16_t*>(w.data + r * w.row_bytes); };
+  const int64_t per_part = (r1 - r0) / kF16Streams;
+  for (int64_t j = 0; j < per_part; ++j) {
+    const fp16_t* x[kF16Streams];
+    for (int k = 0; k < kF16Streams; ++k) x[k] = row(r0 + k * per_part + j);
+    float out[kF16Streams];
+    f16_tile<kF16Streams, 1>(x, y, w.cols, out, 1, w.out_scale);
+    for (int k = 0; k < kF16Streams; ++k) a.y[r0 + k * per_part + j] = out[k];
+  }
+  for (int64_t r = r0 + kF16Streams * per_part; r < r1; ++r) {
+    const fp16_t* x[1] = {row(r)};
+    f16_tile<1, 1>(x, y, w.cols, a.y + r, w.rows, w.out_scale);
+  }
+}
+
+}  // namespace
+
 void matmul_rows_f16_f16(const MatmulArgs& a, int64_t r0, int64_t r1) {
   const WeightMatrix& w = *a.w;
+  if (a.n_tokens == 1 && one_token_reads_streams()) return f16_one_token_streams(a, r0, r1);
   const int64_t n = w.cols;
   auto act = [&](int64_t t) { return reinterpret_cast<const float*>(a.xq + t * a.xq_stride); };
   auto row = [&](int64_t r) { return reinterpret_cast<const fp16_t*>(w.data + r * w.row_bytes); };
@@ -108,6 +151,8 @@ void matmul_rows_f16_f16(const MatmulArgs& a, int64_t r0, int64_t r1) {
       const float* y[1] = {act(t)};
       // One token (decode): one row at a time. Interleaving two rows' weight streams measured
       // slower on a DRAM-resident head (2B4T, Zen 5), though faster on L3-resident matrices.
+      // (Where one_token_reads_streams(), a single token's rows walk in parts instead:
+      // f16_one_token_streams.)
       int64_t r = rc;
       for (; r < rc_end; ++r) {
         const fp16_t* x[1] = {row(r)};

@@ -11,6 +11,7 @@
 // to 4 tokens (prefill); rows are visited in chunks of kRowChunk so the chunk's weights stay in
 // L1/L2 while every tile of 4 tokens streams past them.
 #include <cstring>
+#include <vector>
 
 #include "core/prefetch.h"
 #include "kernels/avx2_common.h"
@@ -48,6 +49,114 @@ inline __m256i block_dot(const __m256i c[8], const Q8KBlock& y) {
 // differ in the last bits, which Q8_K / F16 rounding downstream can turn into visible differences.
 inline __m256 ggml_lane_fma(__m256i lanes, float d, __m256 acc) {
   return _mm256_fmadd_ps(_mm256_cvtepi32_ps(lanes), _mm256_set1_ps(d), acc);
+}
+
+// The activations of a tile of T tokens, block by block: every value one block of the tile needs at
+// a constant offset from one pointer (with separate pointers per token, the 3T addresses of a block
+// did not fit the general registers beside the loop's and GCC spilled them). off holds ggml's lane
+// offsets, madd(bsums, 1): lane L = bsums 2L + bsums 2L + 1 (block_dot). Built once a call per tile
+// and shared by every row.
+template <int T>
+struct alignas(32) TileBlock {
+  int8_t qs[T][kQK_K];
+  int32_t off[T][8];
+  float d[T];
+};
+
+template <int T>
+void pack_tile(const MatmulArgs& a, int64_t t0, int64_t nb, TileBlock<T>* out) {
+  const __m256i ones = _mm256_set1_epi16(1);
+  for (int k = 0; k < T; ++k) {
+    const auto* y = reinterpret_cast<const Q8KBlock*>(a.xq + (t0 + k) * a.xq_stride);
+    for (int64_t b = 0; b < nb; ++b) {
+      std::memcpy(out[b].qs[k], y[b].qs, kQK_K);
+      _mm256_store_si256(reinterpret_cast<__m256i*>(out[b].off[k]), _mm256_madd_epi16(loadu(y[b].bsums), ones));
+      out[b].d[k] = y[b].d;
+    }
+  }
+}
+
+// One TQ2_0 row x a tile of T tokens, ggml's lanes (ggml_lane_fma): each block's codes unpacked
+// once for all T tokens, half a block (4 registers of codes) at a time so that the T int16 sums fit
+// AVX2's 16 registers beside them. The float work per token is ggml_lane_fma's, in block order, so
+// the outputs are the same bits as one token at a time. Per block and token the 8 vpmaddubsw add up
+// in int16: 8 pairs of at most 2 * 2 * 128, |sum| <= 4096.
+template <int T>
+__attribute__((always_inline)) inline void tq2_row_tile(const quant::TQ2_0Block* x, int64_t nb, const TileBlock<T>* y,
+                                                        __m256 (&acc)[T]) {
+  const __m256i mask = _mm256_set1_epi8(3);
+  for (int64_t b = 0; b < nb; ++b) {
+    if constexpr (T == 1) prefetch_stream_ahead(&x[b], sizeof(x[b]));
+    __m256i s16[T];
+    for (int h = 0; h < 2; ++h) {
+      const __m256i v = loadu(x[b].qs + 32 * h);
+      const __m256i c0 = _mm256_and_si256(v, mask), c1 = _mm256_and_si256(_mm256_srli_epi16(v, 2), mask);
+      const __m256i c2 = _mm256_and_si256(_mm256_srli_epi16(v, 4), mask), c3 = _mm256_and_si256(_mm256_srli_epi16(v, 6), mask);
+      for (int k = 0; k < T; ++k) {
+        const int8_t* q = y[b].qs[k] + 128 * h;
+        __m256i p = _mm256_add_epi16(_mm256_maddubs_epi16(c0, loadu(q)), _mm256_maddubs_epi16(c1, loadu(q + 32)));
+        p = _mm256_add_epi16(p, _mm256_maddubs_epi16(c2, loadu(q + 64)));
+        p = _mm256_add_epi16(p, _mm256_maddubs_epi16(c3, loadu(q + 96)));
+        s16[k] = h == 0 ? p : _mm256_add_epi16(s16[k], p);
+        // Token by token: else GCC 12 issues all 8T vpmaddubsw first and spills their results.
+        __asm__("" : "+x"(s16[k]));
+      }
+    }
+    const __m256 dx = _mm256_set1_ps(_cvtsh_ss(x[b].d));
+    for (int k = 0; k < T; ++k) {
+      const __m256i lanes = _mm256_sub_epi32(_mm256_madd_epi16(s16[k], _mm256_set1_epi16(1)),
+                                             _mm256_load_si256(reinterpret_cast<const __m256i*>(y[b].off[k])));
+      acc[k] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(lanes), _mm256_mul_ps(_mm256_set1_ps(y[b].d[k]), dx), acc[k]);
+    }
+  }
+}
+
+// TQ2_0 rows [r0, r1) x all tokens: token tiles of 8, 4, 2 and 1; in chunks of kRowChunk rows,
+// every tile passes over the chunk while its weights sit in L1 / L2.
+void tq2_rows(const MatmulArgs& a, int64_t r0, int64_t r1) {
+  const WeightMatrix& w = *a.w;
+  const int64_t nb = w.cols / kQK_K;
+  struct Tile {
+    int size;
+    int64_t t0;
+    size_t at;  // byte offset of its blocks in `packed`
+  };
+  thread_local std::vector<Tile> tiles;
+  thread_local std::vector<uint8_t> packed;  // TileBlock<size>[nb] per tile, 32-byte aligned
+  tiles.clear();
+  size_t bytes = 0;
+  for (int64_t t = 0; t < a.n_tokens;) {
+    const int size = a.n_tokens - t >= 8 ? 8 : a.n_tokens - t >= 4 ? 4 : a.n_tokens - t >= 2 ? 2 : 1;
+    tiles.push_back({size, t, bytes});
+    bytes += size_t(nb) * (size == 8 ? sizeof(TileBlock<8>) : size == 4 ? sizeof(TileBlock<4>) : size == 2 ? sizeof(TileBlock<2>) : sizeof(TileBlock<1>));
+    t += size;
+  }
+  packed.resize(bytes + 32);
+  uint8_t* base = packed.data() + (32 - reinterpret_cast<uintptr_t>(packed.data()) % 32) % 32;
+  auto with_size = [&](const Tile& tile, auto&& f) {
+    switch (tile.size) {
+      case 8: return f(std::integral_constant<int, 8>{});
+      case 4: return f(std::integral_constant<int, 4>{});
+      case 2: return f(std::integral_constant<int, 2>{});
+      default: return f(std::integral_constant<int, 1>{});
+    }
+  };
+  for (const Tile& tile : tiles)
+    with_size(tile, [&](auto size) { pack_tile<size()>(a, tile.t0, nb, reinterpret_cast<TileBlock<size()>*>(base + tile.at)); });
+  for (int64_t rc = r0; rc < r1; rc += kRowChunk) {
+    const int64_t rc_end = rc + kRowChunk < r1 ? rc + kRowChunk : r1;
+    for (const Tile& tile : tiles)
+      with_size(tile, [&](auto size) {
+        constexpr int T = size();
+        const auto* y = reinterpret_cast<const TileBlock<T>*>(base + tile.at);
+        for (int64_t r = rc; r < rc_end; ++r) {
+          __m256 acc[T];
+          for (int k = 0; k < T; ++k) acc[k] = _mm256_setzero_ps();
+          tq2_row_tile<T>(reinterpret_cast<const quant::TQ2_0Block*>(w.data + r * w.row_bytes), nb, y, acc);
+          for (int k = 0; k < T; ++k) a.y[(tile.t0 + k) * w.rows + r] = hsum_f32(acc[k]) * w.out_scale;
+        }
+      });
+  }
 }
 
 template <class Unpack>
@@ -117,15 +226,90 @@ void ternary_rows(const MatmulArgs& a, int64_t r0, int64_t r1) {
   }
 }
 
-inline __m256i i2s_block_dot(const __m256i c[4], const int8_t* q) {
-  __m256i s16 = _mm256_maddubs_epi16(c[0], loadu(q));
-  for (int k = 1; k < 4; ++k) s16 = _mm256_add_epi16(s16, _mm256_maddubs_epi16(c[k], loadu(q + 32 * k)));
-  return _mm256_madd_epi16(s16, _mm256_set1_epi16(1));  // |s16| <= 4 * 2 * 2 * 128 = 2048
+
+// I2_S rows x a tile of T tokens, exact raw dots. qs holds the tile's int8 activations block by
+// block (T x 128 values a block, token after token), so one pointer addresses a block's T rows of
+// activations. Each 32-byte block's codes are unpacked once for all T tokens; each token's
+// vpmaddubsw add up in int16 for kI2sBlocksInInt16 blocks before one vpmaddwd widens them: 4 pairs
+// a block of at most 2 * 2 * 128, so 16 blocks stay within [-32768, 32512].
+constexpr int64_t kI2sBlocksInInt16 = 16;
+
+template <int T>
+__attribute__((always_inline)) inline void i2s_row_tile(const uint8_t* row, int64_t nb, const int8_t* qs, int32_t (&raw)[T]) {
+  const __m256i ones = _mm256_set1_epi16(1);
+  __m256i acc[T];
+  for (int k = 0; k < T; ++k) acc[k] = _mm256_setzero_si256();
+  for (int64_t b0 = 0; b0 < nb; b0 += kI2sBlocksInInt16) {
+    const int64_t b1 = b0 + kI2sBlocksInInt16 < nb ? b0 + kI2sBlocksInInt16 : nb;
+    __m256i s16[T];
+    for (int k = 0; k < T; ++k) s16[k] = _mm256_setzero_si256();
+    for (int64_t b = b0; b < b1; ++b) {
+      __m256i c[4];
+      i2s_codes(row + 32 * b, c);
+      const int8_t* q = qs + b * T * quant::kQK_I2_S;
+      for (int k = 0; k < T; ++k) {
+        __m256i p = _mm256_add_epi16(_mm256_maddubs_epi16(c[0], loadu(q + 128 * k)), _mm256_maddubs_epi16(c[1], loadu(q + 128 * k + 32)));
+        p = _mm256_add_epi16(p, _mm256_maddubs_epi16(c[2], loadu(q + 128 * k + 64)));
+        p = _mm256_add_epi16(p, _mm256_maddubs_epi16(c[3], loadu(q + 128 * k + 96)));
+        s16[k] = _mm256_add_epi16(s16[k], p);
+        __asm__("" : "+x"(s16[k]));  // token by token (tq2_row_tile)
+      }
+    }
+    for (int k = 0; k < T; ++k) acc[k] = _mm256_add_epi32(acc[k], _mm256_madd_epi16(s16[k], ones));
+  }
+  for (int k = 0; k < T; ++k) raw[k] = hsum_i32(acc[k]);
+}
+
+void i2s_rows(const MatmulArgs& a, int64_t r0, int64_t r1) {
+  const WeightMatrix& w = *a.w;
+  const int64_t nb = w.cols / quant::kQK_I2_S;
+  auto header = [&](int64_t t) {
+    I8ActHeader h;
+    std::memcpy(&h, a.xq + t * a.xq_stride, sizeof h);
+    return h;
+  };
+  // Token tiles of 8, 4, 2, 1, each tile's activations rearranged block by block (i2s_row_tile).
+  thread_local std::vector<int8_t> packed;
+  packed.resize(size_t(a.n_tokens * w.cols));
+  std::vector<std::pair<int, int64_t>> tiles;  // (size, first token)
+  for (int64_t t = 0; t < a.n_tokens;) {
+    const int size = a.n_tokens - t >= 8 ? 8 : a.n_tokens - t >= 4 ? 4 : a.n_tokens - t >= 2 ? 2 : 1;
+    tiles.emplace_back(size, t);
+    int8_t* dst = packed.data() + t * w.cols;
+    for (int k = 0; k < size; ++k) {
+      const int8_t* src = reinterpret_cast<const int8_t*>(a.xq + (t + k) * a.xq_stride + sizeof(I8ActHeader));
+      for (int64_t b = 0; b < nb; ++b)
+        std::memcpy(dst + (b * size + k) * quant::kQK_I2_S, src + b * quant::kQK_I2_S, quant::kQK_I2_S);
+    }
+    t += size;
+  }
+  for (int64_t rc = r0; rc < r1; rc += kRowChunk) {
+    const int64_t rc_end = rc + kRowChunk < r1 ? rc + kRowChunk : r1;
+    for (const auto& [size, t0] : tiles) {
+      const int8_t* qs = packed.data() + t0 * w.cols;
+      auto run = [&]<int T>() {
+        for (int64_t r = rc; r < rc_end; ++r) {
+          int32_t raw[T];
+          i2s_row_tile<T>(w.data + r * w.row_bytes, nb, qs, raw);
+          for (int k = 0; k < T; ++k) {
+            const I8ActHeader h = header(t0 + k);
+            a.y[(t0 + k) * w.rows + r] = quant::i2_s_epilogue(raw[k], h.sum, h.scale, w.tensor_scale) * w.out_scale;
+          }
+        }
+      };
+      switch (size) {
+        case 8: run.template operator()<8>(); break;
+        case 4: run.template operator()<4>(); break;
+        case 2: run.template operator()<2>(); break;
+        default: run.template operator()<1>(); break;
+      }
+    }
+  }
 }
 
 }  // namespace
 
-void matmul_rows_tq2_q8k(const MatmulArgs& a, int64_t r0, int64_t r1) { ternary_rows<UnpackTq2>(a, r0, r1); }
+void matmul_rows_tq2_q8k(const MatmulArgs& a, int64_t r0, int64_t r1) { tq2_rows(a, r0, r1); }
 
 void repack_tq1_0_as_tq2_0(const uint8_t* src, uint8_t* dst, int64_t n_blocks) {
   const auto* in = reinterpret_cast<const quant::TQ1_0Block*>(src);
@@ -145,55 +329,6 @@ void repack_tq1_0_as_tq2_0(const uint8_t* src, uint8_t* dst, int64_t n_blocks) {
 }
 void matmul_rows_tq1_q8k(const MatmulArgs& a, int64_t r0, int64_t r1) { ternary_rows<UnpackTq1>(a, r0, r1); }
 
-void matmul_rows_i2s_i8(const MatmulArgs& a, int64_t r0, int64_t r1) {
-  const WeightMatrix& w = *a.w;
-  const int64_t nb = w.cols / quant::kQK_I2_S;
-  auto header = [&](int64_t t) {
-    I8ActHeader h;
-    std::memcpy(&h, a.xq + t * a.xq_stride, sizeof h);
-    return h;
-  };
-  auto qs = [&](int64_t t) { return reinterpret_cast<const int8_t*>(a.xq + t * a.xq_stride + sizeof(I8ActHeader)); };
-  auto store = [&](int64_t t, int64_t r, int32_t raw) {
-    const I8ActHeader h = header(t);
-    a.y[t * w.rows + r] = quant::i2_s_epilogue(raw, h.sum, h.scale, w.tensor_scale) * w.out_scale;
-  };
-  for (int64_t rc = r0; rc < r1; rc += kRowChunk) {
-    const int64_t rc_end = rc + kRowChunk < r1 ? rc + kRowChunk : r1;
-    int64_t t0 = 0;
-    for (; t0 + kTokTile <= a.n_tokens; t0 += kTokTile) {
-      const int8_t* q[4] = {qs(t0), qs(t0 + 1), qs(t0 + 2), qs(t0 + 3)};
-      for (int64_t r = rc; r < rc_end; ++r) {
-        const uint8_t* row = w.data + r * w.row_bytes;
-        __m256i acc[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(),
-                          _mm256_setzero_si256()};
-        for (int64_t b = 0; b < nb; ++b) {
-          __m256i c[4];
-          i2s_codes(row + 32 * b, c);
-          for (int k = 0; k < 4; ++k) acc[k] = _mm256_add_epi32(acc[k], i2s_block_dot(c, q[k] + 128 * b));
-        }
-        alignas(16) int32_t raw[4];
-        _mm_store_si128(reinterpret_cast<__m128i*>(raw), hsum4_i32(acc[0], acc[1], acc[2], acc[3]));
-        for (int k = 0; k < 4; ++k) store(t0 + k, r, raw[k]);
-      }
-    }
-    for (int64_t t = t0; t < a.n_tokens; ++t) {
-      const int8_t* q = qs(t);
-      for (int64_t r = rc; r < rc_end; ++r) {
-        const uint8_t* row = w.data + r * w.row_bytes;
-        __m256i acc = _mm256_setzero_si256();
-        // No page-ahead prefetch here (core/prefetch.h): this loop is compute-bound on the Zen 5 VM
-        // (TRIT_ISA=avx2, 2B4T I2_S decode, tokens alternating: 49 -> 54 ms at 1 thread, 30.7 ->
-        // 32.7 at 2 with it), where the TQ2_0 / TQ1_0 loops above ran the same or faster.
-        for (int64_t b = 0; b < nb; ++b) {
-          __m256i c[4];
-          i2s_codes(row + 32 * b, c);
-          acc = _mm256_add_epi32(acc, i2s_block_dot(c, q + 128 * b));
-        }
-        store(t, r, hsum_i32(acc));
-      }
-    }
-  }
-}
+void matmul_rows_i2s_i8(const MatmulArgs& a, int64_t r0, int64_t r1) { i2s_rows(a, r0, r1); }
 
 }  // namespace trit::avx2
