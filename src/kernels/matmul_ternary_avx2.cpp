@@ -82,32 +82,51 @@ void pack_tile(const MatmulArgs& a, int64_t t0, int64_t nb, TileBlock<T>* out) {
 // the outputs are the same bits as one token at a time. Per block and token the 8 vpmaddubsw add up
 // in int16: 8 pairs of at most 2 * 2 * 128, |sum| <= 4096.
 template <int T>
-__attribute__((always_inline)) inline void tq2_row_tile(const quant::TQ2_0Block* x, int64_t nb, const TileBlock<T>* y,
-                                                        __m256 (&acc)[T]) {
+__attribute__((always_inline)) inline void tq2_block_tile(const quant::TQ2_0Block& x, const TileBlock<T>& y, __m256 (&acc)[T]) {
   const __m256i mask = _mm256_set1_epi8(3);
-  for (int64_t b = 0; b < nb; ++b) {
-    if constexpr (T == 1) prefetch_stream_ahead(&x[b], sizeof(x[b]));
-    __m256i s16[T];
-    for (int h = 0; h < 2; ++h) {
-      const __m256i v = loadu(x[b].qs + 32 * h);
-      const __m256i c0 = _mm256_and_si256(v, mask), c1 = _mm256_and_si256(_mm256_srli_epi16(v, 2), mask);
-      const __m256i c2 = _mm256_and_si256(_mm256_srli_epi16(v, 4), mask), c3 = _mm256_and_si256(_mm256_srli_epi16(v, 6), mask);
-      for (int k = 0; k < T; ++k) {
-        const int8_t* q = y[b].qs[k] + 128 * h;
-        __m256i p = _mm256_add_epi16(_mm256_maddubs_epi16(c0, loadu(q)), _mm256_maddubs_epi16(c1, loadu(q + 32)));
-        p = _mm256_add_epi16(p, _mm256_maddubs_epi16(c2, loadu(q + 64)));
-        p = _mm256_add_epi16(p, _mm256_maddubs_epi16(c3, loadu(q + 96)));
-        s16[k] = h == 0 ? p : _mm256_add_epi16(s16[k], p);
-        // Token by token: else GCC 12 issues all 8T vpmaddubsw first and spills their results.
-        __asm__("" : "+x"(s16[k]));
-      }
-    }
-    const __m256 dx = _mm256_set1_ps(_cvtsh_ss(x[b].d));
+  __m256i s16[T];
+  for (int h = 0; h < 2; ++h) {
+    const __m256i v = loadu(x.qs + 32 * h);
+    const __m256i c0 = _mm256_and_si256(v, mask), c1 = _mm256_and_si256(_mm256_srli_epi16(v, 2), mask);
+    const __m256i c2 = _mm256_and_si256(_mm256_srli_epi16(v, 4), mask), c3 = _mm256_and_si256(_mm256_srli_epi16(v, 6), mask);
     for (int k = 0; k < T; ++k) {
-      const __m256i lanes = _mm256_sub_epi32(_mm256_madd_epi16(s16[k], _mm256_set1_epi16(1)),
-                                             _mm256_load_si256(reinterpret_cast<const __m256i*>(y[b].off[k])));
-      acc[k] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(lanes), _mm256_mul_ps(_mm256_set1_ps(y[b].d[k]), dx), acc[k]);
+      const int8_t* q = y.qs[k] + 128 * h;
+      __m256i p = _mm256_add_epi16(_mm256_maddubs_epi16(c0, loadu(q)), _mm256_maddubs_epi16(c1, loadu(q + 32)));
+      p = _mm256_add_epi16(p, _mm256_maddubs_epi16(c2, loadu(q + 64)));
+      p = _mm256_add_epi16(p, _mm256_maddubs_epi16(c3, loadu(q + 96)));
+      s16[k] = h == 0 ? p : _mm256_add_epi16(s16[k], p);
+      // Token by token: else GCC 12 issues all 8T vpmaddubsw first and spills their results.
+      __asm__("" : "+x"(s16[k]));
     }
+  }
+  const __m256 dx = _mm256_set1_ps(_cvtsh_ss(x.d));
+  for (int k = 0; k < T; ++k) {
+    const __m256i lanes = _mm256_sub_epi32(_mm256_madd_epi16(s16[k], _mm256_set1_epi16(1)),
+                                           _mm256_load_si256(reinterpret_cast<const __m256i*>(y.off[k])));
+    acc[k] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(lanes), _mm256_mul_ps(_mm256_set1_ps(y.d[k]), dx), acc[k]);
+  }
+}
+
+// One token, rows [r0, r1) cut into kTernaryStreams parts walked side by side, block by block (a
+// row of each part at a time): kTernaryStreams streams of weights in flight instead of one, each
+// asking for its lines kStreamLinesAheadBytes ahead, as the AVX-512 kernels read theirs
+// (x16_vnni.h). Each row's sums take the same steps as one row at a time, so the same bits.
+constexpr int kTernaryStreams = 4;
+constexpr size_t kStreamLinesAheadBytes = 2048;
+
+template <class Block, class Step>
+void one_token_streams(const MatmulArgs& a, int64_t r0, int64_t r1, int64_t nb, Step&& step) {
+  const WeightMatrix& w = *a.w;
+  auto row = [&](int64_t r) { return reinterpret_cast<const Block*>(w.data + r * w.row_bytes); };
+  const int64_t per_part = (r1 - r0) / kTernaryStreams;
+  for (int64_t j = 0; j < per_part; ++j) {
+    const Block* x[kTernaryStreams];
+    for (int k = 0; k < kTernaryStreams; ++k) x[k] = row(r0 + k * per_part + j);
+    step(x, nb, [&](int k) { return r0 + k * per_part + j; });
+  }
+  for (int64_t r = r0 + kTernaryStreams * per_part; r < r1; ++r) {
+    const Block* x[1] = {row(r)};
+    step(x, nb, [&](int) { return r; });
   }
 }
 
@@ -143,6 +162,21 @@ void tq2_rows(const MatmulArgs& a, int64_t r0, int64_t r1) {
   };
   for (const Tile& tile : tiles)
     with_size(tile, [&](auto size) { pack_tile<size()>(a, tile.t0, nb, reinterpret_cast<TileBlock<size()>*>(base + tile.at)); });
+  if (a.n_tokens == 1 && one_token_reads_streams()) {
+    const auto* y = reinterpret_cast<const TileBlock<1>*>(base);
+    return one_token_streams<quant::TQ2_0Block>(a, r0, r1, nb, [&]<int R>(const quant::TQ2_0Block* const (&x)[R], int64_t n, auto out_row) {
+      __m256 acc[R][1];
+      for (int k = 0; k < R; ++k) acc[k][0] = _mm256_setzero_ps();
+      for (int64_t b = 0; b < n; ++b)
+        for (int k = 0; k < R; ++k) {
+          prefetch_stream_ahead(&x[k][b], sizeof(x[k][b]));
+          prefetch_line_ahead<kStreamLinesAheadBytes>(&x[k][b]);
+          prefetch_line_ahead<kStreamLinesAheadBytes>(reinterpret_cast<const uint8_t*>(&x[k][b]) + 64);
+          tq2_block_tile<1>(x[k][b], y[b], acc[k]);
+        }
+      for (int k = 0; k < R; ++k) a.y[out_row(k)] = hsum_f32(acc[k][0]) * w.out_scale;
+    });
+  }
   for (int64_t rc = r0; rc < r1; rc += kRowChunk) {
     const int64_t rc_end = rc + kRowChunk < r1 ? rc + kRowChunk : r1;
     for (const Tile& tile : tiles)
@@ -152,7 +186,11 @@ void tq2_rows(const MatmulArgs& a, int64_t r0, int64_t r1) {
         for (int64_t r = rc; r < rc_end; ++r) {
           __m256 acc[T];
           for (int k = 0; k < T; ++k) acc[k] = _mm256_setzero_ps();
-          tq2_row_tile<T>(reinterpret_cast<const quant::TQ2_0Block*>(w.data + r * w.row_bytes), nb, y, acc);
+          const auto* x = reinterpret_cast<const quant::TQ2_0Block*>(w.data + r * w.row_bytes);
+          for (int64_t b = 0; b < nb; ++b) {
+            if constexpr (T == 1) prefetch_stream_ahead(&x[b], sizeof(x[b]));
+            tq2_block_tile<T>(x[b], y[b], acc);
+          }
           for (int k = 0; k < T; ++k) a.y[(tile.t0 + k) * w.rows + r] = hsum_f32(acc[k]) * w.out_scale;
         }
       });
@@ -234,30 +272,47 @@ void ternary_rows(const MatmulArgs& a, int64_t r0, int64_t r1) {
 // a block of at most 2 * 2 * 128, so 16 blocks stay within [-32768, 32512].
 constexpr int64_t kI2sBlocksInInt16 = 16;
 
+// One 32-byte block of a row x T tokens into the tokens' int16 sums.
 template <int T>
-__attribute__((always_inline)) inline void i2s_row_tile(const uint8_t* row, int64_t nb, const int8_t* qs, int32_t (&raw)[T]) {
+__attribute__((always_inline)) inline void i2s_block_tile(const uint8_t* block, const int8_t* q, __m256i (&s16)[T]) {
+  __m256i c[4];
+  i2s_codes(block, c);
+  for (int k = 0; k < T; ++k) {
+    __m256i p = _mm256_add_epi16(_mm256_maddubs_epi16(c[0], loadu(q + 128 * k)), _mm256_maddubs_epi16(c[1], loadu(q + 128 * k + 32)));
+    p = _mm256_add_epi16(p, _mm256_maddubs_epi16(c[2], loadu(q + 128 * k + 64)));
+    p = _mm256_add_epi16(p, _mm256_maddubs_epi16(c[3], loadu(q + 128 * k + 96)));
+    s16[k] = _mm256_add_epi16(s16[k], p);
+    __asm__("" : "+x"(s16[k]));  // token by token (tq2_block_tile)
+  }
+}
+
+// R rows (streams) x T tokens, exact raw dots: raw[r][k]. qs holds the tile's activations block
+// by block (i2s_rows). The blocks' int16 sums widen every kI2sBlocksInInt16 blocks.
+template <int R, int T, bool kStreams>
+__attribute__((always_inline)) inline void i2s_rows_tile(const uint8_t* const (&rows)[R], int64_t nb, const int8_t* qs,
+                                                         int32_t (&raw)[R][T]) {
   const __m256i ones = _mm256_set1_epi16(1);
-  __m256i acc[T];
-  for (int k = 0; k < T; ++k) acc[k] = _mm256_setzero_si256();
+  __m256i acc[R][T];
+  for (int r = 0; r < R; ++r)
+    for (int k = 0; k < T; ++k) acc[r][k] = _mm256_setzero_si256();
   for (int64_t b0 = 0; b0 < nb; b0 += kI2sBlocksInInt16) {
     const int64_t b1 = b0 + kI2sBlocksInInt16 < nb ? b0 + kI2sBlocksInInt16 : nb;
-    __m256i s16[T];
-    for (int k = 0; k < T; ++k) s16[k] = _mm256_setzero_si256();
-    for (int64_t b = b0; b < b1; ++b) {
-      __m256i c[4];
-      i2s_codes(row + 32 * b, c);
-      const int8_t* q = qs + b * T * quant::kQK_I2_S;
-      for (int k = 0; k < T; ++k) {
-        __m256i p = _mm256_add_epi16(_mm256_maddubs_epi16(c[0], loadu(q + 128 * k)), _mm256_maddubs_epi16(c[1], loadu(q + 128 * k + 32)));
-        p = _mm256_add_epi16(p, _mm256_maddubs_epi16(c[2], loadu(q + 128 * k + 64)));
-        p = _mm256_add_epi16(p, _mm256_maddubs_epi16(c[3], loadu(q + 128 * k + 96)));
-        s16[k] = _mm256_add_epi16(s16[k], p);
-        __asm__("" : "+x"(s16[k]));  // token by token (tq2_row_tile)
+    __m256i s16[R][T];
+    for (int r = 0; r < R; ++r)
+      for (int k = 0; k < T; ++k) s16[r][k] = _mm256_setzero_si256();
+    for (int64_t b = b0; b < b1; ++b)
+      for (int r = 0; r < R; ++r) {
+        if constexpr (kStreams) {
+          prefetch_stream_ahead(rows[r] + 32 * b, 32);
+          if (b % 2 == 0) prefetch_line_ahead<kStreamLinesAheadBytes>(rows[r] + 32 * b);
+        }
+        i2s_block_tile<T>(rows[r] + 32 * b, qs + b * T * quant::kQK_I2_S, s16[r]);
       }
-    }
-    for (int k = 0; k < T; ++k) acc[k] = _mm256_add_epi32(acc[k], _mm256_madd_epi16(s16[k], ones));
+    for (int r = 0; r < R; ++r)
+      for (int k = 0; k < T; ++k) acc[r][k] = _mm256_add_epi32(acc[r][k], _mm256_madd_epi16(s16[r][k], ones));
   }
-  for (int k = 0; k < T; ++k) raw[k] = hsum_i32(acc[k]);
+  for (int r = 0; r < R; ++r)
+    for (int k = 0; k < T; ++k) raw[r][k] = hsum_i32(acc[r][k]);
 }
 
 void i2s_rows(const MatmulArgs& a, int64_t r0, int64_t r1) {
@@ -283,18 +338,27 @@ void i2s_rows(const MatmulArgs& a, int64_t r0, int64_t r1) {
     }
     t += size;
   }
+  auto store = [&](int64_t t, int64_t r, int32_t raw) {
+    const I8ActHeader h = header(t);
+    a.y[t * w.rows + r] = quant::i2_s_epilogue(raw, h.sum, h.scale, w.tensor_scale) * w.out_scale;
+  };
+  if (a.n_tokens == 1 && one_token_reads_streams()) {
+    return one_token_streams<uint8_t>(a, r0, r1, nb, [&]<int R>(const uint8_t* const (&rows)[R], int64_t n, auto out_row) {
+      int32_t raw[R][1];
+      i2s_rows_tile<R, 1, true>(rows, n, packed.data(), raw);
+      for (int k = 0; k < R; ++k) store(0, out_row(k), raw[k][0]);
+    });
+  }
   for (int64_t rc = r0; rc < r1; rc += kRowChunk) {
     const int64_t rc_end = rc + kRowChunk < r1 ? rc + kRowChunk : r1;
     for (const auto& [size, t0] : tiles) {
       const int8_t* qs = packed.data() + t0 * w.cols;
       auto run = [&]<int T>() {
         for (int64_t r = rc; r < rc_end; ++r) {
-          int32_t raw[T];
-          i2s_row_tile<T>(w.data + r * w.row_bytes, nb, qs, raw);
-          for (int k = 0; k < T; ++k) {
-            const I8ActHeader h = header(t0 + k);
-            a.y[(t0 + k) * w.rows + r] = quant::i2_s_epilogue(raw[k], h.sum, h.scale, w.tensor_scale) * w.out_scale;
-          }
+          int32_t raw[1][T];
+          const uint8_t* row[1] = {w.data + r * w.row_bytes};
+          i2s_rows_tile<1, T, false>(row, nb, qs, raw);
+          for (int k = 0; k < T; ++k) store(t0 + k, r, raw[0][k]);
         }
       };
       switch (size) {
