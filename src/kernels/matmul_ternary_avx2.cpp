@@ -1,16 +1,23 @@
 // AVX2 ternary matmuls: TQ2_0 and TQ1_0 against Q8_K, I2_S against per-token int8.
 //
 // Exactness: every integer dot is the reference's exact int32 (codes 0..2 as unsigned bytes times
-// int8 activations with maddubs, which cannot saturate: 2 * 2 * 128 < 32767; the -1 bias of the
+// int8 activations with vpmaddubsw, which cannot saturate: 2 * 2 * 128 < 32767; the -1 bias of the
 // codes is removed with the activation sums, bsums for Q8_K, the token sum for I2_S). The float
-// part is the reference's own: per block sum += float(sumi) * (dy * dx), in block order, one
-// float accumulator per output, no FMA (-ffp-contract=off) — so these kernels equal quant/'s
-// vec_dot bit for bit (tolerance 0 in tests/kernels/).
+// part: TQ1_0 is the reference's own (per block sum += float(sumi) * (dy * dx), in block order, one
+// float accumulator per output, no FMA: -ffp-contract=off), so it equals quant/'s vec_dot bit for
+// bit; TQ2_0 is llama.cpp's x86 one (Tq2Acc), its outputs llama.cpp's to the last bit; I2_S is
+// quant/i2_s.h's epilogue of the row's raw dot.
 //
-// Blocking: one weight row is unpacked once per block into 8 registers of codes and used for up
-// to 4 tokens (prefill); rows are visited in chunks of kRowChunk so the chunk's weights stay in
-// L1/L2 while every tile of 4 tokens streams past them.
+// Blocking: tokens in tiles of 8 (then 4, 2, 1), each tile's activations rearranged block by block
+// (TileBlock) once a call; each weight block's codes are unpacked once for the whole tile. On
+// AVX2 a block's dot is op-bound: per block and token 8 vpmaddubsw, 8 int16 adds and the float
+// epilogue (about 21 vector instructions) plus the unpack, 14 instructions for TQ2_0 and about
+// 40 for TQ1_0, which a tile of 8 shares. Rows are visited in chunks of kRowChunk so a chunk's
+// weights stay in L1 / L2 while every tile passes over them. One token (decode) walks its rows in
+// kTernaryStreams streams where one_token_reads_streams() (one_token_streams).
+#include <array>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 #include "core/prefetch.h"
@@ -29,33 +36,12 @@ using quant::kQK_K;
 using quant::Q8KBlock;
 
 constexpr int64_t kRowChunk = 16;  // rows whose weights are reused by every token tile
-constexpr int kTokTile = 4;        // tokens per weight unpack (hsum4_i32 reduces 4 at once)
-
-// sum(code * a) - sum(a) over one block as int32x8 (exact; the lanes add up to the block's sumi).
-inline __m256i block_dot(const __m256i c[8], const Q8KBlock& y) {
-  __m256i s16 = _mm256_setzero_si256();
-  for (int k = 0; k < 8; ++k) s16 = _mm256_add_epi16(s16, _mm256_maddubs_epi16(c[k], loadu(y.qs + 32 * k)));
-  // 8 pairs of at most 2 * 2 * 127 each: |s16| <= 4064, no int16 overflow.
-  const __m256i ones = _mm256_set1_epi16(1);
-  return _mm256_sub_epi32(_mm256_madd_epi16(s16, ones), _mm256_madd_epi16(loadu(y.bsums), ones));
-}
-
-// What llama.cpp runs on x86 (arch/x86/quants.c ggml_vec_dot_tq2_0_q8_K, AVX2 path; its prebuilt
-// haswell..zen4 CPU backends compile it to vcvtdq2ps + vfmadd231ps, checked by disassembly): per block,
-// the 8 int32 lanes of the block dot (the same element sets as block_dot's lanes: lane k holds bytes
-// 4k..4k+3 of each 32-byte group, minus bsums 2k and 2k+1) are converted to float and fused-multiply-
-// added with d = d_y * d_x into 8 float accumulators; after the last block, hsum_f32 (ggml's
-// hsum_float_8 order). The scalar reference rounds float(sum) * d once per block instead: the two
-// differ in the last bits, which Q8_K / F16 rounding downstream can turn into visible differences.
-inline __m256 ggml_lane_fma(__m256i lanes, float d, __m256 acc) {
-  return _mm256_fmadd_ps(_mm256_cvtepi32_ps(lanes), _mm256_set1_ps(d), acc);
-}
 
 // The activations of a tile of T tokens, block by block: every value one block of the tile needs at
 // a constant offset from one pointer (with separate pointers per token, the 3T addresses of a block
-// did not fit the general registers beside the loop's and GCC spilled them). off holds ggml's lane
-// offsets, madd(bsums, 1): lane L = bsums 2L + bsums 2L + 1 (block_dot). Built once a call per tile
-// and shared by every row.
+// did not fit the general registers beside the loop's and GCC spilled them). off holds the lane
+// offsets madd(bsums, 1): lane L = bsums 2L + bsums 2L + 1, the activation sum of the elements of
+// lane L (bytes 4L .. 4L + 3 of each 32). Built once a call per tile and shared by every row.
 template <int T>
 struct alignas(32) TileBlock {
   int8_t qs[T][kQK_K];
@@ -76,41 +62,122 @@ void pack_tile(const MatmulArgs& a, int64_t t0, int64_t nb, TileBlock<T>* out) {
   }
 }
 
-// One TQ2_0 row x a tile of T tokens, ggml's lanes (ggml_lane_fma): each block's codes unpacked
-// once for all T tokens, half a block (4 registers of codes) at a time so that the T int16 sums fit
-// AVX2's 16 registers beside them. The float work per token is ggml_lane_fma's, in block order, so
-// the outputs are the same bits as one token at a time. Per block and token the 8 vpmaddubsw add up
-// in int16: 8 pairs of at most 2 * 2 * 128, |sum| <= 4096.
-template <int T>
-__attribute__((always_inline)) inline void tq2_block_tile(const quant::TQ2_0Block& x, const TileBlock<T>& y, __m256 (&acc)[T]) {
-  const __m256i mask = _mm256_set1_epi8(3);
-  __m256i s16[T];
-  for (int h = 0; h < 2; ++h) {
-    const __m256i v = loadu(x.qs + 32 * h);
-    const __m256i c0 = _mm256_and_si256(v, mask), c1 = _mm256_and_si256(_mm256_srli_epi16(v, 2), mask);
-    const __m256i c2 = _mm256_and_si256(_mm256_srli_epi16(v, 4), mask), c3 = _mm256_and_si256(_mm256_srli_epi16(v, 6), mask);
-    for (int k = 0; k < T; ++k) {
-      const int8_t* q = y.qs[k] + 128 * h;
-      __m256i p = _mm256_add_epi16(_mm256_maddubs_epi16(c0, loadu(q)), _mm256_maddubs_epi16(c1, loadu(q + 32)));
-      p = _mm256_add_epi16(p, _mm256_maddubs_epi16(c2, loadu(q + 64)));
-      p = _mm256_add_epi16(p, _mm256_maddubs_epi16(c3, loadu(q + 96)));
-      s16[k] = h == 0 ? p : _mm256_add_epi16(s16[k], p);
-      // Token by token: else GCC 12 issues all 8T vpmaddubsw first and spills their results.
-      __asm__("" : "+x"(s16[k]));
-    }
-  }
-  const __m256 dx = _mm256_set1_ps(_cvtsh_ss(x.d));
+// s16[k] += vpmaddubsw(codes, token k's 32 activations at offset `at` of the block), token by token.
+// The empty asm keeps that order: else GCC 12 issues all the tile's vpmaddubsw first and spills
+// their results (trit_microbench, TQ2_0 tok:16 from L2: 1.00 -> 0.73 GB/s without it).
+template <int T, bool kFirst>
+__attribute__((always_inline)) inline void add_products(__m256i codes, const TileBlock<T>& y, int at, __m256i (&s16)[T]) {
   for (int k = 0; k < T; ++k) {
-    const __m256i lanes = _mm256_sub_epi32(_mm256_madd_epi16(s16[k], _mm256_set1_epi16(1)),
-                                           _mm256_load_si256(reinterpret_cast<const __m256i*>(y.off[k])));
-    acc[k] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(lanes), _mm256_mul_ps(_mm256_set1_ps(y.d[k]), dx), acc[k]);
+    const __m256i p = _mm256_maddubs_epi16(codes, loadu(y.qs[k] + at));
+    s16[k] = kFirst ? p : _mm256_add_epi16(s16[k], p);
+    __asm__("" : "+x"(s16[k]));
   }
 }
+
+// Token k's exact block dot as 8 int32 lanes, lane L = sum over lane L's elements of code * a
+// minus their activation sum: sum(code * a) - sum(a), as sum((code - 1) * a). Per block and token
+// the 8 vpmaddubsw add up in int16: 8 pairs of at most 2 * 2 * 128, |sum| <= 4096.
+template <int T>
+__attribute__((always_inline)) inline __m256i block_lanes(__m256i s16, const TileBlock<T>& y, int k) {
+  return _mm256_sub_epi32(_mm256_madd_epi16(s16, _mm256_set1_epi16(1)),
+                          _mm256_load_si256(reinterpret_cast<const __m256i*>(y.off[k])));
+}
+
+// TQ2_0, llama.cpp's x86 float work (arch/x86/quants.c ggml_vec_dot_tq2_0_q8_K, AVX2 path; its
+// prebuilt haswell..zen4 CPU backends compile it to vcvtdq2ps + vfmadd231ps, checked by
+// disassembly): per token and block the 8 int32 lanes (block_lanes) are converted to float and
+// fused-multiply-added with d = dy * dx into 8 float accumulators; after the last block, hsum_f32
+// (ggml's hsum_float_8 order). The scalar reference rounds float(sum) * d once per block instead:
+// the two differ in the last bits, which Q8_K / F16 rounding downstream can turn into visible
+// differences. The block's codes are unpacked half a block (4 registers) at a time, so that the T
+// int16 sums fit AVX2's 16 registers beside them.
+struct Tq2Kernel {
+  using Block = quant::TQ2_0Block;
+  static constexpr bool kStreams = true;  // one_token_streams where one_token_reads_streams()
+  template <int T>
+  struct Acc {
+    __m256 v[T];
+    Acc() {
+      for (int k = 0; k < T; ++k) v[k] = _mm256_setzero_ps();
+    }
+    __attribute__((always_inline)) void add(const Block& x, const TileBlock<T>& y) {
+      const __m256i mask = _mm256_set1_epi8(3);
+      __m256i s16[T];
+      for (int h = 0; h < 2; ++h) {
+        const __m256i v = loadu(x.qs + 32 * h);  // element 128h + 32s + m at bits 2s of byte m
+        const __m256i c0 = _mm256_and_si256(v, mask), c1 = _mm256_and_si256(_mm256_srli_epi16(v, 2), mask);
+        const __m256i c2 = _mm256_and_si256(_mm256_srli_epi16(v, 4), mask), c3 = _mm256_and_si256(_mm256_srli_epi16(v, 6), mask);
+        for (int k = 0; k < T; ++k) {
+          // A tree, not a chain of 8 adds: one token (decode) has no other token's work to overlap.
+          const int8_t* q = y.qs[k] + 128 * h;
+          __m256i p = _mm256_add_epi16(_mm256_maddubs_epi16(c0, loadu(q)), _mm256_maddubs_epi16(c1, loadu(q + 32)));
+          p = _mm256_add_epi16(p, _mm256_maddubs_epi16(c2, loadu(q + 64)));
+          p = _mm256_add_epi16(p, _mm256_maddubs_epi16(c3, loadu(q + 96)));
+          s16[k] = h == 0 ? p : _mm256_add_epi16(s16[k], p);
+          __asm__("" : "+x"(s16[k]));  // token by token (add_products)
+        }
+      }
+      const __m256 dx = _mm256_set1_ps(_cvtsh_ss(x.d));
+      for (int k = 0; k < T; ++k)
+        v[k] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(block_lanes(s16[k], y, k)), _mm256_mul_ps(_mm256_set1_ps(y.d[k]), dx), v[k]);
+    }
+    float out(int k) const { return hsum_f32(v[k]); }
+  };
+};
+
+// TQ1_0, the scalar reference's float work: per token, sum += float(sumi) * (dy * dx), block by
+// block. A tile of 8 tokens sums its 8 block dots at once (hsum8_i32) and runs the float steps on 8
+// lanes, 4 tokens on 4; each lane takes the scalar's operations, so the same bits.
+struct Tq1Kernel {
+  using Block = quant::TQ1_0Block;
+  // Its unpack holds it to a third of TQ2_0's speed from L2, memory or not: streams measured no
+  // faster from memory (2560 x 2560, 0.19 / 0.17 -> 0.20 / 0.18 of the read speed at 1 / 2
+  // threads) and 12% slower from L2.
+  static constexpr bool kStreams = false;
+  template <int T>
+  struct Acc {
+    using Sums = std::conditional_t<T == 8, __m256, std::conditional_t<T == 4, __m128, std::array<float, T>>>;
+    Sums v{};
+    __attribute__((always_inline)) void add(const Block& x, const TileBlock<T>& y) {
+      __m256i s16[T];
+      tq1_codes_each(x, [&](int j, __m256i c) {
+        if (j == 0) add_products<T, true>(c, y, 0, s16);
+        else add_products<T, false>(c, y, 32 * j, s16);
+      });
+      __m256i lanes[T];
+      for (int k = 0; k < T; ++k) lanes[k] = block_lanes(s16[k], y, k);
+      const float dx = _cvtsh_ss(x.d);
+      if constexpr (T == 8) {
+        const __m256 d = _mm256_mul_ps(_mm256_load_ps(y.d), _mm256_set1_ps(dx));
+        v = _mm256_add_ps(v, _mm256_mul_ps(_mm256_cvtepi32_ps(hsum8_i32(lanes)), d));
+      } else if constexpr (T == 4) {
+        const __m128 d = _mm_mul_ps(_mm_load_ps(y.d), _mm_set1_ps(dx));
+        v = _mm_add_ps(v, _mm_mul_ps(_mm_cvtepi32_ps(hsum4_i32(lanes[0], lanes[1], lanes[2], lanes[3])), d));
+      } else {
+        for (int k = 0; k < T; ++k) v[k] += float(hsum_i32(lanes[k])) * (y.d[k] * dx);
+      }
+    }
+    float out(int k) const {
+      if constexpr (T == 8 || T == 4) {
+        alignas(32) float f[8];
+        if constexpr (T == 8) _mm256_store_ps(f, v);
+        else _mm_store_ps(f, v);
+        return f[k];
+      } else {
+        return v[k];
+      }
+    }
+  };
+};
 
 // One token, rows [r0, r1) cut into kTernaryStreams parts walked side by side, block by block (a
 // row of each part at a time): kTernaryStreams streams of weights in flight instead of one, each
 // asking for its lines kStreamLinesAheadBytes ahead, as the AVX-512 kernels read theirs
-// (x16_vnni.h). Each row's sums take the same steps as one row at a time, so the same bits.
+// (x16_vnni.h). step(x, nb, out_row) walks the rows x[0..R) (R = kTernaryStreams, or 1 for the
+// rows left over); out_row(k) is row k's index. Each row's sums take the same steps as one row at
+// a time, so the same bits. On the 2-vCPU Intel Xeon (TRIT_ISA=avx2, trit_microbench 2560 x 2560
+// from memory, builds alternating, fraction of the read speed, 1 / 2 threads): TQ2_0 0.39 / 0.35
+// -> 0.52 / 0.52, I2_S 0.36 / 0.33 -> 0.58 / 0.52.
 constexpr int kTernaryStreams = 4;
 constexpr size_t kStreamLinesAheadBytes = 2048;
 
@@ -130,9 +197,10 @@ void one_token_streams(const MatmulArgs& a, int64_t r0, int64_t r1, int64_t nb, 
   }
 }
 
-// TQ2_0 rows [r0, r1) x all tokens: token tiles of 8, 4, 2 and 1; in chunks of kRowChunk rows,
-// every tile passes over the chunk while its weights sit in L1 / L2.
-void tq2_rows(const MatmulArgs& a, int64_t r0, int64_t r1) {
+// Rows [r0, r1) x all tokens of a Q8_K-activation ternary format (Kernel: Tq2Kernel, Tq1Kernel).
+template <class Kernel>
+void ternary_rows(const MatmulArgs& a, int64_t r0, int64_t r1) {
+  using Block = typename Kernel::Block;
   const WeightMatrix& w = *a.w;
   const int64_t nb = w.cols / kQK_K;
   struct Tile {
@@ -145,9 +213,13 @@ void tq2_rows(const MatmulArgs& a, int64_t r0, int64_t r1) {
   tiles.clear();
   size_t bytes = 0;
   for (int64_t t = 0; t < a.n_tokens;) {
-    const int size = a.n_tokens - t >= 8 ? 8 : a.n_tokens - t >= 4 ? 4 : a.n_tokens - t >= 2 ? 2 : 1;
+    const int64_t left = a.n_tokens - t;
+    const int size = left >= 8 ? 8 : left >= 4 ? 4 : left >= 2 ? 2 : 1;
     tiles.push_back({size, t, bytes});
-    bytes += size_t(nb) * (size == 8 ? sizeof(TileBlock<8>) : size == 4 ? sizeof(TileBlock<4>) : size == 2 ? sizeof(TileBlock<2>) : sizeof(TileBlock<1>));
+    bytes += size_t(nb) * (size == 8   ? sizeof(TileBlock<8>)
+                           : size == 4 ? sizeof(TileBlock<4>)
+                           : size == 2 ? sizeof(TileBlock<2>)
+                                       : sizeof(TileBlock<1>));
     t += size;
   }
   packed.resize(bytes + 32);
@@ -162,19 +234,19 @@ void tq2_rows(const MatmulArgs& a, int64_t r0, int64_t r1) {
   };
   for (const Tile& tile : tiles)
     with_size(tile, [&](auto size) { pack_tile<size()>(a, tile.t0, nb, reinterpret_cast<TileBlock<size()>*>(base + tile.at)); });
-  if (a.n_tokens == 1 && one_token_reads_streams()) {
+
+  if (Kernel::kStreams && a.n_tokens == 1 && one_token_reads_streams()) {
     const auto* y = reinterpret_cast<const TileBlock<1>*>(base);
-    return one_token_streams<quant::TQ2_0Block>(a, r0, r1, nb, [&]<int R>(const quant::TQ2_0Block* const (&x)[R], int64_t n, auto out_row) {
-      __m256 acc[R][1];
-      for (int k = 0; k < R; ++k) acc[k][0] = _mm256_setzero_ps();
+    return one_token_streams<Block>(a, r0, r1, nb, [&]<int R>(const Block* const (&x)[R], int64_t n, auto out_row) {
+      typename Kernel::template Acc<1> acc[R];
       for (int64_t b = 0; b < n; ++b)
         for (int k = 0; k < R; ++k) {
-          prefetch_stream_ahead(&x[k][b], sizeof(x[k][b]));
+          prefetch_stream_ahead(&x[k][b], sizeof(Block));
           prefetch_line_ahead<kStreamLinesAheadBytes>(&x[k][b]);
           prefetch_line_ahead<kStreamLinesAheadBytes>(reinterpret_cast<const uint8_t*>(&x[k][b]) + 64);
-          tq2_block_tile<1>(x[k][b], y[b], acc[k]);
+          acc[k].add(x[k][b], y[b]);
         }
-      for (int k = 0; k < R; ++k) a.y[out_row(k)] = hsum_f32(acc[k][0]) * w.out_scale;
+      for (int k = 0; k < R; ++k) a.y[out_row(k)] = acc[k].out(0) * w.out_scale;
     });
   }
   for (int64_t rc = r0; rc < r1; rc += kRowChunk) {
@@ -184,86 +256,17 @@ void tq2_rows(const MatmulArgs& a, int64_t r0, int64_t r1) {
         constexpr int T = size();
         const auto* y = reinterpret_cast<const TileBlock<T>*>(base + tile.at);
         for (int64_t r = rc; r < rc_end; ++r) {
-          __m256 acc[T];
-          for (int k = 0; k < T; ++k) acc[k] = _mm256_setzero_ps();
-          const auto* x = reinterpret_cast<const quant::TQ2_0Block*>(w.data + r * w.row_bytes);
+          typename Kernel::template Acc<T> acc;
+          const auto* x = reinterpret_cast<const Block*>(w.data + r * w.row_bytes);
           for (int64_t b = 0; b < nb; ++b) {
-            if constexpr (T == 1) prefetch_stream_ahead(&x[b], sizeof(x[b]));
-            tq2_block_tile<T>(x[b], y[b], acc);
+            if constexpr (T == 1) prefetch_stream_ahead(&x[b], sizeof(Block));
+            acc.add(x[b], y[b]);
           }
-          for (int k = 0; k < T; ++k) a.y[(tile.t0 + k) * w.rows + r] = hsum_f32(acc[k]) * w.out_scale;
+          for (int k = 0; k < T; ++k) a.y[(tile.t0 + k) * w.rows + r] = acc.out(k) * w.out_scale;
         }
       });
   }
 }
-
-template <class Unpack>
-void ternary_rows(const MatmulArgs& a, int64_t r0, int64_t r1) {
-  using Block = typename Unpack::Block;
-  const WeightMatrix& w = *a.w;
-  const int64_t nb = w.cols / kQK_K;
-  auto act = [&](int64_t t) { return reinterpret_cast<const Q8KBlock*>(a.xq + t * a.xq_stride); };
-  for (int64_t rc = r0; rc < r1; rc += kRowChunk) {
-    const int64_t rc_end = rc + kRowChunk < r1 ? rc + kRowChunk : r1;
-    int64_t t0 = 0;
-    for (; t0 + kTokTile <= a.n_tokens; t0 += kTokTile) {
-      const Q8KBlock* y[4] = {act(t0), act(t0 + 1), act(t0 + 2), act(t0 + 3)};
-      for (int64_t r = rc; r < rc_end; ++r) {
-        const auto* x = reinterpret_cast<const Block*>(w.data + r * w.row_bytes);
-        if constexpr (Unpack::kGgmlLanes) {
-          __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
-          for (int64_t b = 0; b < nb; ++b) {
-            __m256i c[8];
-            Unpack::codes(x[b], c);
-            const float dx = _cvtsh_ss(x[b].d);
-            for (int k = 0; k < 4; ++k) acc[k] = ggml_lane_fma(block_dot(c, y[k][b]), y[k][b].d * dx, acc[k]);
-          }
-          for (int k = 0; k < 4; ++k) a.y[(t0 + k) * w.rows + r] = hsum_f32(acc[k]) * w.out_scale;
-          continue;
-        }
-        __m128 acc = _mm_setzero_ps();
-        for (int64_t b = 0; b < nb; ++b) {
-          __m256i c[8];
-          Unpack::codes(x[b], c);
-          const __m128i sumi = hsum4_i32(block_dot(c, y[0][b]), block_dot(c, y[1][b]), block_dot(c, y[2][b]),
-                                         block_dot(c, y[3][b]));
-          const __m128 dy = _mm_setr_ps(y[0][b].d, y[1][b].d, y[2][b].d, y[3][b].d);
-          const __m128 d = _mm_mul_ps(dy, _mm_set1_ps(_cvtsh_ss(x[b].d)));
-          acc = _mm_add_ps(acc, _mm_mul_ps(_mm_cvtepi32_ps(sumi), d));
-        }
-        alignas(16) float out[4];
-        _mm_store_ps(out, _mm_mul_ps(acc, _mm_set1_ps(w.out_scale)));
-        for (int k = 0; k < 4; ++k) a.y[(t0 + k) * w.rows + r] = out[k];
-      }
-    }
-    for (int64_t t = t0; t < a.n_tokens; ++t) {
-      const Q8KBlock* y = act(t);
-      for (int64_t r = rc; r < rc_end; ++r) {
-        const auto* x = reinterpret_cast<const Block*>(w.data + r * w.row_bytes);
-        if constexpr (Unpack::kGgmlLanes) {
-          __m256 acc = _mm256_setzero_ps();
-          for (int64_t b = 0; b < nb; ++b) {
-            prefetch_stream_ahead(&x[b], sizeof(Block));
-            __m256i c[8];
-            Unpack::codes(x[b], c);
-            acc = ggml_lane_fma(block_dot(c, y[b]), y[b].d * _cvtsh_ss(x[b].d), acc);
-          }
-          a.y[t * w.rows + r] = hsum_f32(acc) * w.out_scale;
-          continue;
-        }
-        float sum = 0.0f;
-        for (int64_t b = 0; b < nb; ++b) {
-          prefetch_stream_ahead(&x[b], sizeof(Block));
-          __m256i c[8];
-          Unpack::codes(x[b], c);
-          sum += float(hsum_i32(block_dot(c, y[b]))) * (y[b].d * _cvtsh_ss(x[b].d));
-        }
-        a.y[t * w.rows + r] = sum * w.out_scale;
-      }
-    }
-  }
-}
-
 
 // I2_S rows x a tile of T tokens, exact raw dots. qs holds the tile's int8 activations block by
 // block (T x 128 values a block, token after token), so one pointer addresses a block's T rows of
@@ -323,10 +326,11 @@ void i2s_rows(const MatmulArgs& a, int64_t r0, int64_t r1) {
     std::memcpy(&h, a.xq + t * a.xq_stride, sizeof h);
     return h;
   };
-  // Token tiles of 8, 4, 2, 1, each tile's activations rearranged block by block (i2s_row_tile).
+  // Token tiles of 8, 4, 2, 1, each tile's activations rearranged block by block (i2s_rows_tile).
   thread_local std::vector<int8_t> packed;
   packed.resize(size_t(a.n_tokens * w.cols));
-  std::vector<std::pair<int, int64_t>> tiles;  // (size, first token)
+  thread_local std::vector<std::pair<int, int64_t>> tiles;  // (size, first token)
+  tiles.clear();
   for (int64_t t = 0; t < a.n_tokens;) {
     const int size = a.n_tokens - t >= 8 ? 8 : a.n_tokens - t >= 4 ? 4 : a.n_tokens - t >= 2 ? 2 : 1;
     tiles.emplace_back(size, t);
@@ -373,7 +377,9 @@ void i2s_rows(const MatmulArgs& a, int64_t r0, int64_t r1) {
 
 }  // namespace
 
-void matmul_rows_tq2_q8k(const MatmulArgs& a, int64_t r0, int64_t r1) { tq2_rows(a, r0, r1); }
+void matmul_rows_tq2_q8k(const MatmulArgs& a, int64_t r0, int64_t r1) { ternary_rows<Tq2Kernel>(a, r0, r1); }
+void matmul_rows_tq1_q8k(const MatmulArgs& a, int64_t r0, int64_t r1) { ternary_rows<Tq1Kernel>(a, r0, r1); }
+void matmul_rows_i2s_i8(const MatmulArgs& a, int64_t r0, int64_t r1) { i2s_rows(a, r0, r1); }
 
 void repack_tq1_0_as_tq2_0(const uint8_t* src, uint8_t* dst, int64_t n_blocks) {
   const auto* in = reinterpret_cast<const quant::TQ1_0Block*>(src);
@@ -391,8 +397,5 @@ void repack_tq1_0_as_tq2_0(const uint8_t* src, uint8_t* dst, int64_t n_blocks) {
     out[b].d = in[b].d;
   }
 }
-void matmul_rows_tq1_q8k(const MatmulArgs& a, int64_t r0, int64_t r1) { ternary_rows<UnpackTq1>(a, r0, r1); }
-
-void matmul_rows_i2s_i8(const MatmulArgs& a, int64_t r0, int64_t r1) { i2s_rows(a, r0, r1); }
 
 }  // namespace trit::avx2
