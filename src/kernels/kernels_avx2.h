@@ -21,6 +21,10 @@ void matmul_rows_tq1_q8k(const MatmulArgs& a, int64_t r0, int64_t r1);
 void matmul_rows_i2s_i8(const MatmulArgs& a, int64_t r0, int64_t r1);
 void matmul_rows_q8_0_q8_0(const MatmulArgs& a, int64_t r0, int64_t r1);
 void matmul_rows_q4_0_q8_0(const MatmulArgs& a, int64_t r0, int64_t r1);
+// The same on kernels/repack.h's 16-row layout (matmul_q8_x16_avx2.cpp), equal to the reference bit
+// for bit.
+void x16_rows_q8_0_q8_0(const MatmulArgs& a, int64_t r0, int64_t r1);
+void x16_rows_q4_0_q8_0(const MatmulArgs& a, int64_t r0, int64_t r1);
 void matmul_rows_q6_k_q8k(const MatmulArgs& a, int64_t r0, int64_t r1);
 void matmul_rows_f16_f16(const MatmulArgs& a, int64_t r0, int64_t r1);
 

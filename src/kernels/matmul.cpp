@@ -64,7 +64,7 @@ constexpr std::array kI2s = {
 constexpr std::array kQ8_0 = {
     MatmulVariant{"matmul_q8_0_q8_0_ref", Isa::kScalar, scalar::quantize_q8_0, scalar::matmul_rows_vec_dot},
 #if TRIT_KERNELS_X86
-    MatmulVariant{"matmul_q8_0_q8_0_avx2", Isa::kAvx2, avx2::quantize_q8_0, avx2::matmul_rows_q8_0_q8_0},
+    MatmulVariant{"matmul_q8_0_q8_0_avx2", Isa::kAvx2, avx2::quantize_q8_0, avx2::matmul_rows_q8_0_q8_0, 0, avx2::x16_rows_q8_0_q8_0},
     MatmulVariant{"matmul_q8_0_q8_0_vnni", Isa::kAvx512Vnni, avx2::quantize_q8_0, vnni::matmul_rows_q8_0_q8_0, 0, vnni::x16_rows_q8_0_q8_0},
 #endif
 #if TRIT_KERNELS_NEON
@@ -75,7 +75,7 @@ constexpr std::array kQ8_0 = {
 constexpr std::array kQ4_0 = {
     MatmulVariant{"matmul_q4_0_q8_0_ref", Isa::kScalar, scalar::quantize_q8_0, scalar::matmul_rows_vec_dot},
 #if TRIT_KERNELS_X86
-    MatmulVariant{"matmul_q4_0_q8_0_avx2", Isa::kAvx2, avx2::quantize_q8_0, avx2::matmul_rows_q4_0_q8_0},
+    MatmulVariant{"matmul_q4_0_q8_0_avx2", Isa::kAvx2, avx2::quantize_q8_0, avx2::matmul_rows_q4_0_q8_0, 0, avx2::x16_rows_q4_0_q8_0},
     MatmulVariant{"matmul_q4_0_q8_0_vnni", Isa::kAvx512Vnni, avx2::quantize_q8_0, vnni::matmul_rows_q4_0_q8_0, 0, vnni::x16_rows_q4_0_q8_0},
 #endif
 #if TRIT_KERNELS_NEON

@@ -15,9 +15,7 @@
 // 40 for TQ1_0, which a tile of 8 shares. Rows are visited in chunks of kRowChunk so a chunk's
 // weights stay in L1 / L2 while every tile passes over them. One token (decode) walks its rows in
 // kTernaryStreams streams where one_token_reads_streams() (one_token_streams).
-#include <array>
 #include <cstring>
-#include <type_traits>
 #include <vector>
 
 #include "core/prefetch.h"
@@ -136,8 +134,7 @@ struct Tq1Kernel {
   static constexpr bool kStreams = false;
   template <int T>
   struct Acc {
-    using Sums = std::conditional_t<T == 8, __m256, std::conditional_t<T == 4, __m128, std::array<float, T>>>;
-    Sums v{};
+    alignas(32) float v[T] = {};
     __attribute__((always_inline)) void add(const Block& x, const TileBlock<T>& y) {
       __m256i s16[T];
       tq1_codes_each(x, [&](int j, __m256i c) {
@@ -149,24 +146,16 @@ struct Tq1Kernel {
       const float dx = _cvtsh_ss(x.d);
       if constexpr (T == 8) {
         const __m256 d = _mm256_mul_ps(_mm256_load_ps(y.d), _mm256_set1_ps(dx));
-        v = _mm256_add_ps(v, _mm256_mul_ps(_mm256_cvtepi32_ps(hsum8_i32(lanes)), d));
+        _mm256_store_ps(v, _mm256_add_ps(_mm256_load_ps(v), _mm256_mul_ps(_mm256_cvtepi32_ps(hsum8_i32(lanes)), d)));
       } else if constexpr (T == 4) {
         const __m128 d = _mm_mul_ps(_mm_load_ps(y.d), _mm_set1_ps(dx));
-        v = _mm_add_ps(v, _mm_mul_ps(_mm_cvtepi32_ps(hsum4_i32(lanes[0], lanes[1], lanes[2], lanes[3])), d));
+        const __m128i sumi = hsum4_i32(lanes[0], lanes[1], lanes[2], lanes[3]);
+        _mm_store_ps(v, _mm_add_ps(_mm_load_ps(v), _mm_mul_ps(_mm_cvtepi32_ps(sumi), d)));
       } else {
         for (int k = 0; k < T; ++k) v[k] += float(hsum_i32(lanes[k])) * (y.d[k] * dx);
       }
     }
-    float out(int k) const {
-      if constexpr (T == 8 || T == 4) {
-        alignas(32) float f[8];
-        if constexpr (T == 8) _mm256_store_ps(f, v);
-        else _mm_store_ps(f, v);
-        return f[k];
-      } else {
-        return v[k];
-      }
-    }
+    float out(int k) const { return v[k]; }
   };
 };
 

@@ -130,15 +130,17 @@ TEST_P(MatmulVariants, Avx512VnniEqualsAvx2BitForBit) {
 
 // The variant of `type` that reads kernels/repack.h's 16-row layout, when this host runs it; else
 // null, and *skip says why.
-const MatmulVariant* interleaved_variant(TensorType type, std::string* skip) {
-  const MatmulVariant* fast = nullptr;
-  for (const auto& v : matmul_variants(type))
-    if (v.interleaves()) fast = &v;
-  if (fast == nullptr) *skip = std::string(tensor_type_name(type)) + " has no variant for 16-row groups";
-  else if (!isa_available(fast->isa))
-    *skip = "host lacks " + std::string(isa_name(fast->isa)) + "; " + std::string(fast->name) + " not tested";
-  else return fast;
-  return nullptr;
+// Every variant that reads kernels/repack.h's 16-row layout and runs here (AVX2 and AVX-512 VNNI
+// for Q4_0 / Q8_0); empty with *skip saying why when there is none.
+std::vector<const MatmulVariant*> interleaved_variants(TensorType type, std::string* skip) {
+  std::vector<const MatmulVariant*> out;
+  for (const auto& v : matmul_variants(type)) {
+    if (!v.interleaves()) continue;
+    if (isa_available(v.isa)) out.push_back(&v);
+    else *skip = "host lacks " + std::string(isa_name(v.isa)) + "; " + std::string(v.name) + " not tested";
+  }
+  if (out.empty() && skip->empty()) *skip = std::string(tensor_type_name(type)) + " has no variant for 16-row groups";
+  return out;
 }
 
 // Variants that read kernels/repack.h's 16-row layout promise exact bits on it: Q4_0 / Q8_0 / TQ2_0
@@ -150,39 +152,41 @@ const MatmulVariant* interleaved_variant(TensorType type, std::string* skip) {
 TEST_P(MatmulVariants, InterleavedRowsEqualReferenceBitForBit) {
   const Case c = GetParam();
   std::string skip;
-  const MatmulVariant* fast = interleaved_variant(c.type, &skip);
-  if (fast == nullptr) GTEST_SKIP() << skip;
-  const MatmulVariant& ref = matmul_variants(c.type)[0];
-  for (int64_t rows : {16, 48, 80}) {
-    const auto ow = test::random_weights(c.type, rows, c.cols * 3, uint32_t(rows * 7 + c.cols));
-    ASSERT_TRUE(can_interleave(c.type, rows));
-    const auto packed = test::interleaved(ow);
-    const WeightMatrix& pw = packed.w;
-    // Token counts around the 8- and 4-token tiles.
-    for (int64_t n_tokens : {1, 2, 3, 4, 5, 8, 9, 12, 13, 17}) {
-      const auto x = test::random_floats(n_tokens * ow.w.cols, uint32_t(n_tokens * 17 + rows));
-      for (int threads : {1, 2, 3}) {
-        ThreadPool pool(threads);
-        std::vector<float> want(size_t(n_tokens * rows)), got(want.size(), NAN);
-        matmul_with(ref, ow.w, x.data(), n_tokens, want.data(), pool);
-        matmul_with(*fast, pw, x.data(), n_tokens, got.data(), pool);
-        for (size_t i = 0; i < want.size(); ++i) {
-          if (c.type == TensorType::F16) {  // float sums in another order: the F16 tolerance
-            const int64_t t = int64_t(i) / rows, r = int64_t(i) % rows;
-            ASSERT_LE(std::fabs(got[i] - want[i]), tolerance_for(c.type, ow.w, x.data() + t * ow.w.cols, r))
-                << fast->name << " rows=" << rows << " tokens=" << n_tokens << " i=" << i;
-            continue;
+  const auto fasts = interleaved_variants(c.type, &skip);
+  if (fasts.empty()) GTEST_SKIP() << skip;
+  for (const MatmulVariant* fast : fasts) {
+    const MatmulVariant& ref = matmul_variants(c.type)[0];
+    for (int64_t rows : {16, 48, 80}) {
+      const auto ow = test::random_weights(c.type, rows, c.cols * 3, uint32_t(rows * 7 + c.cols));
+      ASSERT_TRUE(can_interleave(c.type, rows));
+      const auto packed = test::interleaved(ow);
+      const WeightMatrix& pw = packed.w;
+      // Token counts around the 8- and 4-token tiles.
+      for (int64_t n_tokens : {1, 2, 3, 4, 5, 8, 9, 12, 13, 17}) {
+        const auto x = test::random_floats(n_tokens * ow.w.cols, uint32_t(n_tokens * 17 + rows));
+        for (int threads : {1, 2, 3}) {
+          ThreadPool pool(threads);
+          std::vector<float> want(size_t(n_tokens * rows)), got(want.size(), NAN);
+          matmul_with(ref, ow.w, x.data(), n_tokens, want.data(), pool);
+          matmul_with(*fast, pw, x.data(), n_tokens, got.data(), pool);
+          for (size_t i = 0; i < want.size(); ++i) {
+            if (c.type == TensorType::F16) {  // float sums in another order: the F16 tolerance
+              const int64_t t = int64_t(i) / rows, r = int64_t(i) % rows;
+              ASSERT_LE(std::fabs(got[i] - want[i]), tolerance_for(c.type, ow.w, x.data() + t * ow.w.cols, r))
+                  << fast->name << " rows=" << rows << " tokens=" << n_tokens << " i=" << i;
+              continue;
+            }
+            ASSERT_EQ(std::bit_cast<uint32_t>(got[i]), std::bit_cast<uint32_t>(want[i]))
+                << fast->name << " rows=" << rows << " tokens=" << n_tokens << " threads=" << threads << " i=" << i;
           }
-          ASSERT_EQ(std::bit_cast<uint32_t>(got[i]), std::bit_cast<uint32_t>(want[i]))
-              << fast->name << " rows=" << rows << " tokens=" << n_tokens << " threads=" << threads << " i=" << i;
+          if (fast->rows_x16_ggml == nullptr) continue;
+          matmul_with(*fast, ow.w, x.data(), n_tokens, want.data(), pool, MatmulOrder::kGgmlX86);
+          matmul_with(*fast, pw, x.data(), n_tokens, got.data(), pool, MatmulOrder::kGgmlX86);
+          for (size_t i = 0; i < want.size(); ++i)
+            ASSERT_EQ(std::bit_cast<uint32_t>(got[i]), std::bit_cast<uint32_t>(want[i]))
+                << fast->name << " (ggml x86 order) rows=" << rows << " tokens=" << n_tokens << " threads=" << threads
+                << " i=" << i;
         }
-        if (fast->rows_x16_ggml == nullptr) continue;
-        matmul_with(*fast, ow.w, x.data(), n_tokens, want.data(), pool, MatmulOrder::kGgmlX86);
-        matmul_with(*fast, pw, x.data(), n_tokens, got.data(), pool, MatmulOrder::kGgmlX86);
-        for (size_t i = 0; i < want.size(); ++i)
-          ASSERT_EQ(std::bit_cast<uint32_t>(got[i]), std::bit_cast<uint32_t>(want[i]))
-              << fast->name << " (ggml x86 order) rows=" << rows << " tokens=" << n_tokens << " threads=" << threads
-              << " i=" << i;
       }
     }
   }
@@ -195,28 +199,30 @@ TEST_P(MatmulVariants, InterleavedRowsEqualReferenceBitForBit) {
 TEST_P(MatmulVariants, OneTokenStreamsEqualReference) {
   const Case c = GetParam();
   std::string skip;
-  const MatmulVariant* fast = interleaved_variant(c.type, &skip);
-  if (fast == nullptr) GTEST_SKIP() << skip;
-  const int64_t rows = 19 * kInterleaveRows;
-  const auto ow = test::random_weights(c.type, rows, c.cols * 2, uint32_t(c.cols + 5));
-  const auto packed = test::interleaved(ow);
-  const WeightMatrix& pw = packed.w;
-  const auto x = test::random_floats(2 * ow.w.cols, 23);
-  const MatmulVariant& ref = matmul_variants(c.type)[0];
-  for (int threads : {1, 2, 3}) {
-    ThreadPool pool(threads);
-    std::vector<float> want(size_t(rows), 0.0f), got(want.size(), NAN), pair(size_t(2 * rows), NAN);
-    matmul_with(ref, ow.w, x.data(), 1, want.data(), pool);
-    matmul_with(*fast, pw, x.data(), 1, got.data(), pool);
-    matmul_with(*fast, pw, x.data(), 2, pair.data(), pool);
-    for (int64_t r = 0; r < rows; ++r) {
-      if (c.type == TensorType::F16)
-        ASSERT_LE(std::fabs(got[size_t(r)] - want[size_t(r)]), tolerance_for(c.type, ow.w, x.data(), r)) << fast->name << " row " << r;
-      else
-        ASSERT_EQ(std::bit_cast<uint32_t>(got[size_t(r)]), std::bit_cast<uint32_t>(want[size_t(r)]))
-            << fast->name << " row " << r << " threads " << threads;
-      ASSERT_EQ(std::bit_cast<uint32_t>(got[size_t(r)]), std::bit_cast<uint32_t>(pair[size_t(r)]))
-          << fast->name << " one token vs a 2-token tile, row " << r << " threads " << threads;
+  const auto fasts = interleaved_variants(c.type, &skip);
+  if (fasts.empty()) GTEST_SKIP() << skip;
+  for (const MatmulVariant* fast : fasts) {
+    const int64_t rows = 19 * kInterleaveRows;
+    const auto ow = test::random_weights(c.type, rows, c.cols * 2, uint32_t(c.cols + 5));
+    const auto packed = test::interleaved(ow);
+    const WeightMatrix& pw = packed.w;
+    const auto x = test::random_floats(2 * ow.w.cols, 23);
+    const MatmulVariant& ref = matmul_variants(c.type)[0];
+    for (int threads : {1, 2, 3}) {
+      ThreadPool pool(threads);
+      std::vector<float> want(size_t(rows), 0.0f), got(want.size(), NAN), pair(size_t(2 * rows), NAN);
+      matmul_with(ref, ow.w, x.data(), 1, want.data(), pool);
+      matmul_with(*fast, pw, x.data(), 1, got.data(), pool);
+      matmul_with(*fast, pw, x.data(), 2, pair.data(), pool);
+      for (int64_t r = 0; r < rows; ++r) {
+        if (c.type == TensorType::F16)
+          ASSERT_LE(std::fabs(got[size_t(r)] - want[size_t(r)]), tolerance_for(c.type, ow.w, x.data(), r)) << fast->name << " row " << r;
+        else
+          ASSERT_EQ(std::bit_cast<uint32_t>(got[size_t(r)]), std::bit_cast<uint32_t>(want[size_t(r)]))
+              << fast->name << " row " << r << " threads " << threads;
+        ASSERT_EQ(std::bit_cast<uint32_t>(got[size_t(r)]), std::bit_cast<uint32_t>(pair[size_t(r)]))
+            << fast->name << " one token vs a 2-token tile, row " << r << " threads " << threads;
+      }
     }
   }
 }
@@ -227,23 +233,25 @@ TEST_P(MatmulVariants, OneTokenStreamsEqualReference) {
 TEST_P(MatmulVariants, InterleavedBatchEqualsOneTokenAtATimeBitForBit) {
   const Case c = GetParam();
   std::string skip;
-  const MatmulVariant* fast = interleaved_variant(c.type, &skip);
-  if (fast == nullptr) GTEST_SKIP() << skip;
-  const int64_t rows = 48;
-  const auto ow = test::random_weights(c.type, rows, c.cols * 3, uint32_t(c.cols + 3));
-  const auto packed = test::interleaved(ow);
-  const WeightMatrix& pw = packed.w;
-  const int64_t n_tokens = 16 + 8 + 4 + 2 + 1 + 16;
-  const auto x = test::random_floats(n_tokens * ow.w.cols, uint32_t(rows + 11));
-  for (int threads : {1, 2}) {
-    ThreadPool pool(threads);
-    std::vector<float> batch(size_t(n_tokens * rows), NAN), one(size_t(rows), NAN);
-    matmul_with(*fast, pw, x.data(), n_tokens, batch.data(), pool);
-    for (int64_t t = 0; t < n_tokens; ++t) {
-      matmul_with(*fast, pw, x.data() + t * ow.w.cols, 1, one.data(), pool);
-      for (int64_t r = 0; r < rows; ++r)
-        ASSERT_EQ(std::bit_cast<uint32_t>(batch[size_t(t * rows + r)]), std::bit_cast<uint32_t>(one[size_t(r)]))
-            << fast->name << " token " << t << " row " << r << " threads " << threads;
+  const auto fasts = interleaved_variants(c.type, &skip);
+  if (fasts.empty()) GTEST_SKIP() << skip;
+  for (const MatmulVariant* fast : fasts) {
+    const int64_t rows = 48;
+    const auto ow = test::random_weights(c.type, rows, c.cols * 3, uint32_t(c.cols + 3));
+    const auto packed = test::interleaved(ow);
+    const WeightMatrix& pw = packed.w;
+    const int64_t n_tokens = 16 + 8 + 4 + 2 + 1 + 16;
+    const auto x = test::random_floats(n_tokens * ow.w.cols, uint32_t(rows + 11));
+    for (int threads : {1, 2}) {
+      ThreadPool pool(threads);
+      std::vector<float> batch(size_t(n_tokens * rows), NAN), one(size_t(rows), NAN);
+      matmul_with(*fast, pw, x.data(), n_tokens, batch.data(), pool);
+      for (int64_t t = 0; t < n_tokens; ++t) {
+        matmul_with(*fast, pw, x.data() + t * ow.w.cols, 1, one.data(), pool);
+        for (int64_t r = 0; r < rows; ++r)
+          ASSERT_EQ(std::bit_cast<uint32_t>(batch[size_t(t * rows + r)]), std::bit_cast<uint32_t>(one[size_t(r)]))
+              << fast->name << " token " << t << " row " << r << " threads " << threads;
+      }
     }
   }
 }
