@@ -10,6 +10,10 @@
 # THREADS ("1 2"), PP/TG/REPS (prompt and generated tokens, repetitions; default 512 128 3 as in
 # the issue; the full run took 27 minutes on 2 cores with the bitnet.cpp rows, PP=128 TG=32 is quicker),
 # DEPTH/DEPTH_TG (the long-context decode rows, below).
+# ISA=avx2 measures both engines as an AVX2-only CPU (an AMD EPYC before Zen 4, the machine issue
+# #6 was written on) would run them: trit with TRIT_ISA=avx2, and llama.cpp from a copy of the
+# pinned reference's libraries in OUT_DIR/llama-cpp-avx2 that keeps only its CPU backends without
+# AVX-512 or AVX-VNNI (ggml then loads its `haswell` variant).
 # I2_S has no llama.cpp reference: its rows report the bandwidth ceiling only. With BITNET_CPP_DIR
 # set (a bitnet.cpp build with trit's Lane A shim, docs/lane-a.md), an I2_S model of architecture
 # `bitnet` (the name bitnet.cpp 2024-10 reads; both engines then run its graph) is measured against
@@ -23,6 +27,27 @@ models="${MODELS_DIR:-$HOME/.cache/trit/bench-models}"
 threads="${THREADS:-1 2}"
 pp="${PP:-512}" tg="${TG:-128}" reps="${REPS:-3}"
 mkdir -p "$out" "$models"
+
+if [[ "${ISA:-}" == avx2 ]]; then
+  src="${TRIT_LLAMA_CPP_DIR:-${TRIT_CACHE_DIR:-$HOME/.cache/trit}/llama_cpp}"
+  [[ -d "$src/lib" && -d "$src/shim" ]] || { echo "targets.sh: no llama.cpp reference at $src (scripts/setup.sh)" >&2; exit 2; }
+  capped="$out/llama-cpp-avx2"
+  rm -rf "$capped" && mkdir -p "$capped/lib" && cp -r "$src/shim" "$capped/"
+  for f in "$src"/lib/*; do
+    case "$(basename "$f")" in
+      libggml-cpu-*.so)
+        case "$(basename "$f")" in
+          *-haswell.so | *-sse42.so | *-x64.so | *-sandybridge.so | *-ivybridge.so | *-piledriver.so) cp "$f" "$capped/lib/" ;;
+        esac ;;
+      *) cp "$f" "$capped/lib/" ;;
+    esac
+  done
+  export TRIT_ISA=avx2 TRIT_LLAMA_CPP_DIR="$capped"
+  echo "targets.sh: AVX2 only: TRIT_ISA=avx2, llama.cpp from $capped" >&2
+elif [[ -n "${ISA:-}" ]]; then
+  echo "targets.sh: ISA=$ISA: expected avx2 or nothing" >&2
+  exit 2
+fi
 
 # name arch shape type reference
 cases=(
@@ -104,6 +129,9 @@ for f in sorted(p for p in out.glob("*-t*.json") if not p.name.endswith(".rss.js
         rows.append(f"| {name} | {me['threads']} | {ref['engine']} | {pp / rp:.2f}x | {tg / rt:.2f}x | {pp:.1f} | {rp:.1f} | {tg:.1f} | {rt:.1f} | {frac} | {paired} | {rss_over_file(name)} |")
     else:
         rows.append(f"| {name} | {me['threads']} | - | - | - | {pp:.1f} | - | {tg:.1f} | - | {frac} | {paired} | {rss_over_file(name)} |")
+import os
+if os.environ.get("TRIT_ISA"):
+    rows.insert(0, f"TRIT_ISA={os.environ['TRIT_ISA']}; llama.cpp from {os.environ.get('TRIT_LLAMA_CPP_DIR', 'the cache')}\n")
 table = "\n".join(rows)
 (out / "targets.md").write_text(table + "\n")
 print(table)

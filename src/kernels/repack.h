@@ -8,7 +8,7 @@
 // more weight bytes in memory.
 //
 // Q4_0, Q8_0, TQ1_0, TQ2_0, I2_S and F16 matrices are rewritten as groups of 16 rows (WeightMatrix::interleave = 16) for
-// the AVX-512 VNNI kernels: per group and per 32-column block, the 16 rows' f16 scales, then the
+// the AVX-512 VNNI kernels (Q4_0 and Q8_0 for the AVX2 ones as well, 8 rows a register): per group and per 32-column block, the 16 rows' f16 scales, then the
 // values in chunks of 64 bytes that hold 4 consecutive values of each of the 16 rows (row j at
 // bytes 4j..4j+3). One vpdpbusd then computes 16 rows at once against 4 broadcast activation bytes,
 // and one float epilogue serves 16 rows. Same bytes per group as the file (rows x row_bytes):

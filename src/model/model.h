@@ -37,9 +37,9 @@ struct ModelOptions {
   int n_threads = 0;  // 0: all cores
   int n_sessions = 1;  // Sessions the caller holds at once (trit serve's slots): each has scratch
   // Rewrite weights at load (kernels/repack.h), value for value: TQ1_0 layer matrices as TQ2_0
-  // (faster decode, 22% more weight memory), and, where the kernel reads them (AVX-512 VNNI),
-  // Q4_0 / Q8_0 matrices in 16-row groups (same memory). TRIT_REPACK=0 in the environment turns
-  // both off.
+  // (faster decode, 22% more weight memory), and, where the kernel reads them (AVX-512 VNNI; AVX2
+  // for Q4_0 / Q8_0), matrices in 16-row groups (same memory). TRIT_REPACK=0 in the environment
+  // turns both off.
   bool repack_tq1 = true;
   // The most resident memory (bytes) that rewrite may add; the matrices over it stay TQ1_0 (same
   // results, slower kernel). -1: derived from issue #6's memory bound (model.cpp); kRepackAll

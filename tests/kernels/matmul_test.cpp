@@ -256,6 +256,31 @@ TEST_P(MatmulVariants, InterleavedBatchEqualsOneTokenAtATimeBitForBit) {
   }
 }
 
+// The same on the file's row-major layout, for every variant this host runs: a prompt's token tiles
+// (8 / 4 / 2 / 1 for the ternary AVX2 kernels, 3 / 2 / 1 for F16) give each token the bits of a
+// one-token call.
+TEST_P(MatmulVariants, RowMajorBatchEqualsOneTokenAtATimeBitForBit) {
+  const Case c = GetParam();
+  const int64_t rows = 37;
+  const auto ow = test::random_weights(c.type, rows, c.cols * 3, uint32_t(c.cols + 7));
+  const int64_t n_tokens = 8 + 4 + 3 + 2 + 1;
+  const auto x = test::random_floats(n_tokens * ow.w.cols, uint32_t(rows + 13));
+  for (const auto& v : matmul_variants(c.type)) {
+    if (!isa_available(v.isa)) continue;
+    for (int threads : {1, 2}) {
+      ThreadPool pool(threads);
+      std::vector<float> batch(size_t(n_tokens * rows), NAN), one(size_t(rows), NAN);
+      matmul_with(v, ow.w, x.data(), n_tokens, batch.data(), pool);
+      for (int64_t t = 0; t < n_tokens; ++t) {
+        matmul_with(v, ow.w, x.data() + t * ow.w.cols, 1, one.data(), pool);
+        for (int64_t r = 0; r < rows; ++r)
+          ASSERT_EQ(std::bit_cast<uint32_t>(batch[size_t(t * rows + r)]), std::bit_cast<uint32_t>(one[size_t(r)]))
+              << v.name << " token " << t << " row " << r << " threads " << threads;
+      }
+    }
+  }
+}
+
 // The one-token I2_S 16-row tile sums each 2-bit position in place, scaled by up to 64, in its own
 // int32 chain. A row of 600k columns of +1 weights against activations of 127 would overflow such
 // a chain (150k * 128 * 127 > 2^31) if it ran over the whole row; it must still equal the reference.
