@@ -17,8 +17,8 @@
 // q8_tile_avx2.h, each chunk's pairs widened at once (two would overflow int16).
 //
 // Per block, 8 rows and token that is 8 vpmaddubsw, 8 adds, one vpmaddwd and 5 float / int
-// instructions for Q4_0 (4 x (sign, vpmaddubsw, vpmaddwd, add) + 4 for Q8_0) where the row-major
-// kernel (q8_tile_avx2.h) spends about 8 a row. Tiles of kTile tokens share each half-block's
+// instructions for Q4_0 (8 x (sign, vpmaddubsw, vpmaddwd, add) + 4 for Q8_0), where the row-major
+// kernel (q8_tile_avx2.h) spends about 8 for each of the 8 rows. Tiles of kTile tokens share each half-block's
 // unpacked weights; kChunkGroups row groups stay in L2 while the tiles pass. One token walks its
 // row groups in kStreams parts side by side where one_token_reads_streams() (core/prefetch.h).
 #include <cstring>

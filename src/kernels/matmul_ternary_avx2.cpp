@@ -5,7 +5,7 @@
 // codes is removed with the activation sums, bsums for Q8_K, the token sum for I2_S). The float
 // part: TQ1_0 is the reference's own (per block sum += float(sumi) * (dy * dx), in block order, one
 // float accumulator per output, no FMA: -ffp-contract=off), so it equals quant/'s vec_dot bit for
-// bit; TQ2_0 is llama.cpp's x86 one (Tq2Acc), its outputs llama.cpp's to the last bit; I2_S is
+// bit; TQ2_0 is llama.cpp's x86 one (Tq2Kernel), its outputs llama.cpp's to the last bit; I2_S is
 // quant/i2_s.h's epilogue of the row's raw dot.
 //
 // Blocking: tokens in tiles of 8 (then 4, 2, 1), each tile's activations rearranged block by block
@@ -13,8 +13,9 @@
 // AVX2 a block's dot is op-bound: per block and token 8 vpmaddubsw, 8 int16 adds and the float
 // epilogue (about 21 vector instructions) plus the unpack, 14 instructions for TQ2_0 and about
 // 40 for TQ1_0, which a tile of 8 shares. Rows are visited in chunks of kRowChunk so a chunk's
-// weights stay in L1 / L2 while every tile passes over them. One token (decode) walks its rows in
-// kTernaryStreams streams where one_token_reads_streams() (one_token_streams).
+// weights stay in L1 / L2 while every tile passes over them. TQ2_0 and I2_S walk one token's rows
+// (decode) in kTernaryStreams streams where one_token_reads_streams() (one_token_streams); TQ1_0
+// in one (Tq1Kernel::kStreams).
 #include <cstring>
 #include <vector>
 
