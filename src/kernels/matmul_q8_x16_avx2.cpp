@@ -28,6 +28,7 @@
 #include "core/prefetch.h"
 #include "kernels/avx2_common.h"
 #include "kernels/kernels_avx2.h"
+#include "kernels/q8_act_side.h"
 #include "kernels/repack.h"
 #include "quant/q4_0.h"
 #include "quant/q8_0.h"
@@ -42,12 +43,6 @@ constexpr int kTile = 4;
 constexpr int64_t kChunkGroups = 4;
 constexpr int kStreams = 4;
 constexpr size_t kLinesAheadBytes = 2048;
-
-// Per token and block: each row's starting sum and dy.
-struct ActSide {
-  int32_t init;
-  float dy;
-};
 
 inline int32_t load_i32(const void* p) {
   int32_t v;
@@ -109,16 +104,6 @@ struct Q8_0X16 {
       acc[k] = _mm256_add_ps(acc[k], _mm256_mul_ps(_mm256_cvtepi32_ps(sumi[k]), _mm256_mul_ps(dx, _mm256_set1_ps(s[k]->dy))));
   }
 };
-
-template <class W>
-void act_side(const Q8_0Block* y, int64_t nb, ActSide* out) {
-  for (int64_t b = 0; b < nb; ++b) {
-    int32_t sum = 0;
-    if constexpr (W::kOffset != 0)
-      for (int i = 0; i < kQK8_0; ++i) sum += y[b].qs[i];
-    out[b] = {-W::kOffset * sum, fp16_to_fp32(y[b].d)};
-  }
-}
 
 inline const uint8_t* group_base(const WeightMatrix& w, int64_t g) {
   return w.data + g * kInterleaveRows * int64_t(w.row_bytes);
@@ -188,9 +173,7 @@ template <class W>
 void x16_rows(const MatmulArgs& a, int64_t r0, int64_t r1) {
   const int64_t nb = a.w->cols / kQK8_0;
   thread_local std::vector<ActSide> side;
-  side.resize(size_t(a.n_tokens * nb));
-  for (int64_t t = 0; t < a.n_tokens; ++t)
-    act_side<W>(reinterpret_cast<const Q8_0Block*>(a.xq + t * a.xq_stride), nb, &side[size_t(t * nb)]);
+  act_sides<W::kOffset>(a, nb, side);
   const int64_t g0 = r0 / kInterleaveRows, g1 = r1 / kInterleaveRows;
   if (a.n_tokens == 1) return one_token<W>(a, g0, g1, side.data(), nb);
   for (int64_t gc = g0; gc < g1; gc += kChunkGroups) {

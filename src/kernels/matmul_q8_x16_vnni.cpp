@@ -22,6 +22,7 @@
 
 #include "core/prefetch.h"
 #include "kernels/kernels_vnni.h"
+#include "kernels/q8_act_side.h"
 #include "kernels/repack.h"
 #include "kernels/x16_vnni.h"
 #include "core/fp16.h"
@@ -35,12 +36,6 @@ using quant::kQK8_0;
 using quant::Q8_0Block;
 
 constexpr int kTile = 8;
-
-// Per token and block: the lanes' starting value and dy.
-struct ActSide {
-  int32_t init;
-  float dy;
-};
 
 inline __m512i load512(const void* p) { return _mm512_loadu_si512(p); }
 
@@ -77,15 +72,6 @@ struct Q8_0X16 {
     return _mm512_mul_ps(sumi, _mm512_mul_ps(dx, _mm512_set1_ps(dy)));
   }
 };
-
-template <class W>
-void act_side(const Q8_0Block* y, int64_t nb, ActSide* out) {
-  for (int64_t b = 0; b < nb; ++b) {
-    int32_t s = 0;
-    for (int i = 0; i < kQK8_0; ++i) s += y[b].qs[i];
-    out[b] = {-W::kOffset * s, fp16_to_fp32(y[b].d)};
-  }
-}
 
 // Block b of one row group (at blk) for tokens y / s: acc[k] += the block's float term, in the
 // reference's order. One token asks for kLinesAhead lines of the block 4 KiB ahead.
@@ -158,9 +144,7 @@ template <class W>
 void x16_rows(const MatmulArgs& a, int64_t r0, int64_t r1) {
   const int64_t nb = a.w->cols / kQK8_0;
   thread_local std::vector<ActSide> side;
-  side.resize(size_t(a.n_tokens * nb));
-  for (int64_t t = 0; t < a.n_tokens; ++t)
-    act_side<W>(reinterpret_cast<const Q8_0Block*>(a.xq + t * a.xq_stride), nb, &side[size_t(t * nb)]);
+  act_sides<W::kOffset>(a, nb, side);
   if (a.n_tokens == 1) {
     const int64_t g0 = r0 / kInterleaveRows, g1 = r1 / kInterleaveRows;
     if (one_token_reads_streams())

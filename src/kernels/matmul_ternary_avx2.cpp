@@ -73,6 +73,9 @@ __attribute__((always_inline)) inline void add_products(__m256i codes, const Til
   }
 }
 
+// The token tiles' sizes: 8 while 8 tokens are left, then 4, 2, 1.
+inline int tile_size(int64_t left) { return left >= 8 ? 8 : left >= 4 ? 4 : left >= 2 ? 2 : 1; }
+
 // Token k's exact block dot as 8 int32 lanes, lane L = sum over lane L's elements of code * a
 // minus their activation sum: sum(code * a) - sum(a), as sum((code - 1) * a). Per block and token
 // the 8 vpmaddubsw add up in int16: 8 pairs of at most 2 * 2 * 128, |sum| <= 4096.
@@ -203,8 +206,7 @@ void ternary_rows(const MatmulArgs& a, int64_t r0, int64_t r1) {
   tiles.clear();
   size_t bytes = 0;
   for (int64_t t = 0; t < a.n_tokens;) {
-    const int64_t left = a.n_tokens - t;
-    const int size = left >= 8 ? 8 : left >= 4 ? 4 : left >= 2 ? 2 : 1;
+    const int size = tile_size(a.n_tokens - t);
     tiles.push_back({size, t, bytes});
     bytes += size_t(nb) * (size == 8   ? sizeof(TileBlock<8>)
                            : size == 4 ? sizeof(TileBlock<4>)
@@ -322,7 +324,7 @@ void i2s_rows(const MatmulArgs& a, int64_t r0, int64_t r1) {
   thread_local std::vector<std::pair<int, int64_t>> tiles;  // (size, first token)
   tiles.clear();
   for (int64_t t = 0; t < a.n_tokens;) {
-    const int size = a.n_tokens - t >= 8 ? 8 : a.n_tokens - t >= 4 ? 4 : a.n_tokens - t >= 2 ? 2 : 1;
+    const int size = tile_size(a.n_tokens - t);
     tiles.emplace_back(size, t);
     int8_t* dst = packed.data() + t * w.cols;
     for (int k = 0; k < size; ++k) {
