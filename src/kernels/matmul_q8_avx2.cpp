@@ -4,6 +4,10 @@
 // F16: float FMA accumulation in 8 lanes x 4 registers instead of the reference's sequential
 // double sum; products of two halves are exact in float, so only the summation order and
 // precision differ (tests/kernels/ kF16DotRelTol).
+#include <algorithm>
+#include <array>
+#include <utility>
+
 #include "core/prefetch.h"
 #include "kernels/avx2_common.h"
 #include "kernels/kernels_avx2.h"
@@ -129,34 +133,103 @@ void f16_one_token_streams(const MatmulArgs& a, int64_t r0, int64_t r1) {
   }
 }
 
+// Prompt tiles: kF16TileRows rows x kF16TileTokens tokens, the same kAcc chains per row and token as
+// f16_tile (chain k sums elements [64m + 8k, 64m + 8k + 8) in order of m; the 8-element tail goes to
+// chain 0 last), but one chain at a time, so a chain's R x T accumulators fit in registers: 12 FMAs
+// per 3 weight conversions and 4 activation loads, where f16_tile<1, 2> spent 2 FMAs on one
+// conversion and two loads and kept part of its 16 accumulators in memory. The columns are cut in
+// pieces of kF16PieceCols, so the lines one chain reads stay in L1 for the next; the chains wait in
+// memory between pieces. Each chain adds the same products in the same order, so the bits are
+// f16_tile's.
+constexpr int kF16TileRows = 3;
+constexpr int kF16TileTokens = 4;
+constexpr int64_t kF16PieceCols = 1024;
+constexpr int64_t kF16RowChunk = 16 * kF16TileRows;  // rows that stay in L2 while every token tile visits them
+
+template <int R, int T>
+void f16_prompt_tile(const fp16_t* const* x, const float* const* y, int64_t n, float* out, int64_t out_stride,
+                     float scale) {
+  alignas(32) float chains[kAcc][R][T][8];
+  const int64_t n64 = n / 64 * 64, n8 = n / 8 * 8;
+  for (int64_t p0 = 0; p0 < n64 || p0 == 0; p0 += kF16PieceCols) {
+    const int64_t p1 = p0 + kF16PieceCols < n64 ? p0 + kF16PieceCols : n64;
+    const bool last = p1 == n64;
+    for (int k = 0; k < kAcc; ++k) {
+      __m256 acc[R][T];
+      for (int r = 0; r < R; ++r)
+        for (int t = 0; t < T; ++t)
+          acc[r][t] = p0 == 0 ? _mm256_setzero_ps() : _mm256_load_ps(chains[k][r][t]);
+      auto step = [&](int64_t i) {
+        __m256 w[R];
+        for (int r = 0; r < R; ++r) w[r] = load_f16(x[r] + i);
+        for (int t = 0; t < T; ++t) {
+          const __m256 yv = _mm256_loadu_ps(y[t] + i);
+          for (int r = 0; r < R; ++r) acc[r][t] = _mm256_fmadd_ps(w[r], yv, acc[r][t]);
+        }
+      };
+      for (int64_t i = p0 + 8 * k; i < p1; i += 64) step(i);
+      if (k == 0 && last)
+        for (int64_t i = n64; i < n8; i += 8) step(i);
+      for (int r = 0; r < R; ++r)
+        for (int t = 0; t < T; ++t) _mm256_store_ps(chains[k][r][t], acc[r][t]);
+    }
+    if (last) break;
+  }
+  for (int r = 0; r < R; ++r)
+    for (int t = 0; t < T; ++t) {
+      auto c = [&](int k) { return _mm256_load_ps(chains[k][r][t]); };
+      const __m256 a = _mm256_add_ps(_mm256_add_ps(c(0), c(1)), _mm256_add_ps(c(2), c(3)));
+      const __m256 b = _mm256_add_ps(_mm256_add_ps(c(4), c(5)), _mm256_add_ps(c(6), c(7)));
+      float s = hsum_f32(_mm256_add_ps(a, b));
+      for (int64_t i = n8; i < n; ++i) s += _cvtsh_ss(x[r][i]) * y[t][i];
+      out[t * out_stride + r] = s * scale;
+    }
+}
+
+using F16PromptTile = void (*)(const fp16_t* const*, const float* const*, int64_t, float*, int64_t, float);
+
+template <int R, int... Ts>
+constexpr std::array<F16PromptTile, sizeof...(Ts)> f16_prompt_tiles_of(std::integer_sequence<int, Ts...>) {
+  return {&f16_prompt_tile<R, Ts + 1>...};
+}
+
+// kF16PromptTiles[r - 1][t - 1]: the tile of r rows and t tokens.
+template <int... Rs>
+constexpr std::array<std::array<F16PromptTile, kF16TileTokens>, sizeof...(Rs)> f16_prompt_table(
+    std::integer_sequence<int, Rs...>) {
+  return {f16_prompt_tiles_of<Rs + 1>(std::make_integer_sequence<int, kF16TileTokens>{})...};
+}
+constexpr auto kF16PromptTiles = f16_prompt_table(std::make_integer_sequence<int, kF16TileRows>{});
+
 }  // namespace
 
 void matmul_rows_f16_f16(const MatmulArgs& a, int64_t r0, int64_t r1) {
   const WeightMatrix& w = *a.w;
-  if (a.n_tokens == 1 && one_token_reads_streams()) return f16_one_token_streams(a, r0, r1);
   const int64_t n = w.cols;
   auto act = [&](int64_t t) { return reinterpret_cast<const float*>(a.xq + t * a.xq_stride); };
   auto row = [&](int64_t r) { return reinterpret_cast<const fp16_t*>(w.data + r * w.row_bytes); };
-  for (int64_t rc = r0; rc < r1; rc += kRowChunk) {
-    const int64_t rc_end = rc + kRowChunk < r1 ? rc + kRowChunk : r1;
-    int64_t t0 = 0;
-    for (; t0 + 2 <= a.n_tokens; t0 += 2) {
-      const float* y[2] = {act(t0), act(t0 + 1)};
-      for (int64_t r = rc; r < rc_end; ++r) {
-        const fp16_t* x[1] = {row(r)};
-        f16_tile<1, 2>(x, y, n, a.y + t0 * w.rows + r, w.rows, w.out_scale);
-      }
+  if (a.n_tokens == 1) {
+    if (one_token_reads_streams()) return f16_one_token_streams(a, r0, r1);
+    // One row at a time. Interleaving two rows' weight streams measured slower on a DRAM-resident
+    // head (2B4T, Zen 5), though faster on L3-resident matrices.
+    const float* y[1] = {act(0)};
+    for (int64_t r = r0; r < r1; ++r) {
+      const fp16_t* x[1] = {row(r)};
+      f16_tile<1, 1>(x, y, n, a.y + r, w.rows, w.out_scale);
     }
-    for (int64_t t = t0; t < a.n_tokens; ++t) {
-      const float* y[1] = {act(t)};
-      // One token (decode): one row at a time. Interleaving two rows' weight streams measured
-      // slower on a DRAM-resident head (2B4T, Zen 5), though faster on L3-resident matrices.
-      // (Where one_token_reads_streams(), a single token's rows walk in parts instead:
-      // f16_one_token_streams.)
-      int64_t r = rc;
-      for (; r < rc_end; ++r) {
-        const fp16_t* x[1] = {row(r)};
-        f16_tile<1, 1>(x, y, n, a.y + t * w.rows + r, w.rows, w.out_scale);
+    return;
+  }
+  for (int64_t rc = r0; rc < r1; rc += kF16RowChunk) {
+    const int64_t rc_end = rc + kF16RowChunk < r1 ? rc + kF16RowChunk : r1;
+    for (int64_t t0 = 0; t0 < a.n_tokens; t0 += kF16TileTokens) {
+      const int tn = int(std::min<int64_t>(kF16TileTokens, a.n_tokens - t0));
+      const float* y[kF16TileTokens];
+      for (int t = 0; t < tn; ++t) y[t] = act(t0 + t);
+      for (int64_t r = rc; r < rc_end; r += kF16TileRows) {
+        const int rn = int(std::min<int64_t>(kF16TileRows, rc_end - r));
+        const fp16_t* x[kF16TileRows];
+        for (int k = 0; k < rn; ++k) x[k] = row(r + k);
+        kF16PromptTiles[rn - 1][tn - 1](x, y, n, a.y + t0 * w.rows + r, w.rows, w.out_scale);
       }
     }
   }
