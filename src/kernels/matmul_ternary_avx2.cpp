@@ -120,8 +120,14 @@ struct Tq2Kernel {
         }
       }
       const __m256 dx = _mm256_set1_ps(_cvtsh_ss(x.d));
-      for (int k = 0; k < T; ++k)
-        v[k] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(block_lanes(s16[k], y, k)), _mm256_mul_ps(_mm256_set1_ps(y.d[k]), dx), v[k]);
+      for (int k = 0; k < T; ++k) {
+        // dy broadcast by a load (no ALU op), then one vector multiply (the same float product):
+        // GCC otherwise multiplies the scalars and broadcasts the product, two ALU ops. tok:16
+        // from L2, 1 thread, builds alternating, three sets of rounds: +1% to +6%.
+        __m256 dy = _mm256_broadcast_ss(&y.d[k]);
+        __asm__("" : "+x"(dy));
+        v[k] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(block_lanes(s16[k], y, k)), _mm256_mul_ps(dy, dx), v[k]);
+      }
     }
     float out(int k) const { return hsum_f32(v[k]); }
   };
