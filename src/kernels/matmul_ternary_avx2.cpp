@@ -169,6 +169,43 @@ struct Tq1Kernel {
   };
 };
 
+// One token (decode): 8 blocks' dots summed at once (hsum8_i32) and their products
+// float(sumi) * (dy * dx) on 8 lanes, then added to the sum one by one in block order: the
+// scalar's operations, so the same bits, with about 4 vector instructions a block instead of
+// hsum_i32's 7 and two scalar multiplies. trit_microbench 512 x 2560 from L2, 1 thread, builds
+// alternating, 16 rounds: 3.06 -> 3.27 GB/s.
+template <>
+struct Tq1Kernel::Acc<1> {
+  float v = 0;
+  __m256i pending[8];
+  alignas(32) float dd[8];
+  int n = 0;
+  __attribute__((always_inline)) void add(const Block& x, const TileBlock<1>& y) {
+    __m256i s16[1];
+    tq1_codes_each(x, [&](int j, __m256i c) {
+      if (j == 0) add_products<1, true>(c, y, 0, s16);
+      else add_products<1, false>(c, y, 32 * j, s16);
+    });
+    pending[n] = block_lanes(s16[0], y, 0);
+    dd[n] = y.d[0] * _cvtsh_ss(x.d);
+    if (++n == 8) flush();
+  }
+  void flush() {
+    if (n == 8) {
+      alignas(32) float p[8];
+      _mm256_store_ps(p, _mm256_mul_ps(_mm256_cvtepi32_ps(hsum8_i32(pending)), _mm256_load_ps(dd)));
+      for (float pk : p) v += pk;
+    } else {
+      for (int k = 0; k < n; ++k) v += float(hsum_i32(pending[k])) * dd[k];
+    }
+    n = 0;
+  }
+  float out(int) {
+    flush();
+    return v;
+  }
+};
+
 // One token, rows [r0, r1) cut into kTernaryStreams parts walked side by side, block by block (a
 // row of each part at a time): kTernaryStreams streams of weights in flight instead of one, each
 // asking for its lines kStreamLinesAheadBytes ahead, as the AVX-512 kernels read theirs
