@@ -393,11 +393,28 @@ void i2s_rows(const MatmulArgs& a, int64_t r0, int64_t r1) {
     for (const auto& [size, t0] : tiles) {
       const int8_t* qs = packed.data() + t0 * w.cols;
       auto run = [&]<int T>() {
+        // A row's T outputs take quant::i2_s_epilogue's operations on 8 lanes, (float(raw) -
+        // float(sum)) / scale * wscale, then * out_scale: the same bits, without a scalar
+        // division and a call per output (5% of a 1-thread pp128's samples before).
+        alignas(32) float sum[8] = {}, scale[8] = {1, 1, 1, 1, 1, 1, 1, 1};
+        for (int k = 0; k < T; ++k) {
+          const I8ActHeader h = header(t0 + k);
+          sum[k] = float(h.sum);
+          scale[k] = h.scale;
+        }
+        const __m256 sumv = _mm256_load_ps(sum), scalev = _mm256_load_ps(scale);
+        const __m256 wscale = _mm256_set1_ps(w.tensor_scale), out_scale = _mm256_set1_ps(w.out_scale);
         for (int64_t r = rc; r < rc_end; ++r) {
           int32_t raw[1][T];
           const uint8_t* row[1] = {w.data + r * w.row_bytes};
           i2s_rows_tile<1, T, false>(row, nb, qs, raw);
-          for (int k = 0; k < T; ++k) store(t0 + k, r, raw[0][k]);
+          alignas(32) int32_t raw8[8] = {};
+          std::memcpy(raw8, raw[0], sizeof raw[0]);
+          const __m256 rawf = _mm256_cvtepi32_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(raw8)));
+          const __m256 y = _mm256_mul_ps(_mm256_mul_ps(_mm256_div_ps(_mm256_sub_ps(rawf, sumv), scalev), wscale), out_scale);
+          alignas(32) float out[8];
+          _mm256_store_ps(out, y);
+          for (int k = 0; k < T; ++k) a.y[(t0 + k) * w.rows + r] = out[k];
         }
       };
       switch (size) {
