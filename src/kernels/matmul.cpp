@@ -322,10 +322,15 @@ void matmul_batch_with(const MatmulVariant& v, std::span<const MatmulOut> outs, 
       if (lo < hi) p.rows(p.args, lo * kGroup, std::min(p.args.w->rows, hi * kGroup));
     }
   };
-  // One token streams the weights once, memory-bound: pieces claimed as threads finish, so a
-  // thread that lost its core for a while does not hold up the others (thread_pool.h), down to
-  // pieces of kFinestPieceBytes, a few microseconds of streaming, so that threads end together. Prompts
-  // keep one contiguous share per thread: several kernels lay out the tokens once per call.
+  // Pieces claimed as threads finish, so a thread that lost its core for a while does not hold up
+  // the others (thread_pool.h). One token streams the weights once, memory-bound: down to pieces
+  // of kFinestPieceBytes, a few microseconds of streaming, so that threads end together. Prompts
+  // take the pool's default floor (1/32 of the rows at 2 threads): several kernels lay out the
+  // tokens once per call, which a piece repeats. Prompts had one contiguous share per thread, and
+  // at 2 threads a fifth of the samples of a TQ2_0 pp128 (TRIT_ISA=avx2, the 2-vCPU Intel Xeon)
+  // were a thread yielding while it waited for the other; claimed, pp128 at 2 threads, builds
+  // alternating, 3 runs each: AVX2 TQ2_0 33-38 -> 38-40 tok/s, I2_S 37-49 -> 43-63, F16 29-35 ->
+  // 32-38; AVX-512 TQ2_0 82-108 -> 95-120, the others level.
   if (n_tokens == 1) {
     const int64_t unit_bytes = int64_t(w0.row_bytes) * kGroup * max_parts;
     // read_next's lines are asked for once the caller's own stream is done, so they neither
@@ -334,7 +339,7 @@ void matmul_batch_with(const MatmulVariant& v, std::span<const MatmulOut> outs, 
     pool.parallel_for_dynamic(n_units, 1, run_units, std::max<int64_t>(1, kFinestPieceBytes / unit_bytes),
                               [&] { prefetch_lines(read_next.data(), read_next.size()); });
   } else {
-    pool.parallel_for(n_units, 1, run_units);
+    pool.parallel_for_dynamic(n_units, 1, run_units);
   }
 }
 
