@@ -2,6 +2,7 @@
 // the equation it computes (REFERENCE.md section 2). BitNet adds the two sub-norms; the FFN
 // activation comes from the model (or the compat profile).
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -203,10 +204,11 @@ struct Session::State {
     RefNumerics num = numerics;
     num.pv_f32 = numerics.pv_f32 && B >= 2;  // llamafile's sgemm runs only for batches of >= 2
     const size_t per_thread = scores.size() / size_t(pool.size()), s16 = std::max<size_t>(n_ctx, hd);
-    pool.run([&](int ith, int nth) {
+    std::atomic<int64_t> next{0};  // tasks claimed as threads finish (attention_blocked)
+    pool.run([&](int ith, int) {
       float* sc = scores.data() + size_t(ith) * per_thread;
       fp16_t* sh = scratch16.data() + size_t(ith) * s16;
-      for (int64_t task = ith; task < n_tasks; task += nth) {
+      for (int64_t task = next++; task < n_tasks; task = next++) {
         const int64_t t = task / hp.n_head, head = task % hp.n_head;
         const int64_t kvh = head / group;
         attention_head(q + t * hp.n_embd + head * hd, kc + head_offset(kvh), vc + head_offset(kvh), hd,
@@ -231,9 +233,12 @@ struct Session::State {
     const int64_t parts = (group + heads - 1) / heads;
     const int64_t n_tasks = n_kv_heads * n_blocks * parts;
     const size_t per_thread = scores.size() / size_t(pool.size());
-    pool.run([&](int ith, int nth) {
+    // Tasks claimed one at a time as threads finish, so a thread slowed down (another process on its
+    // core) does not hold up the other; a task's result does not depend on the thread.
+    std::atomic<int64_t> next{0};
+    pool.run([&](int ith, int) {
       float* scratch = scores.data() + size_t(ith) * per_thread;
-      for (int64_t task = ith; task < n_tasks; task += nth) {
+      for (int64_t task = next++; task < n_tasks; task = next++) {
         const int64_t kvh = task / (n_blocks * parts), blk = task / parts % n_blocks, part = task % parts;
         const int64_t t0 = blk * tokens, h0 = kvh * group + part * heads;
         AttentionBlock b;
