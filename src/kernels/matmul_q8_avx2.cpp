@@ -155,7 +155,7 @@ void f16_prompt_tile(const fp16_t* const* x, const float* const* y, int64_t n, f
                      float scale) {
   alignas(32) float chains[kAcc][R][T][8];
   const int64_t n64 = n / 64 * 64, n8 = n / 8 * 8;
-  for (int64_t p0 = 0; p0 < n64 || p0 == 0; p0 += kF16PieceCols) {
+  for (int64_t p0 = 0;; p0 += kF16PieceCols) {  // pieces up to n64, at least one (the tail's)
     const int64_t p1 = p0 + kF16PieceCols < n64 ? p0 + kF16PieceCols : n64;
     const bool last = p1 == n64;
     for (int k = 0; k < kAcc; ++k) {
