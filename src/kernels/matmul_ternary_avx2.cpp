@@ -96,6 +96,9 @@ __attribute__((always_inline)) inline __m256i block_lanes(__m256i s16, const Til
 struct Tq2Kernel {
   using Block = quant::TQ2_0Block;
   static constexpr bool kStreams = true;  // one_token_streams where one_token_reads_streams()
+  // One token x R rows side by side (defined below, after the streams' constants).
+  template <int R>
+  static void one_token_rows(const Block* const (&x)[R], int64_t nb, const TileBlock<1>* y, float (&out)[R]);
   template <int T>
   struct Acc {
     __m256 v[T];
@@ -131,6 +134,42 @@ struct Tq2Kernel {
     }
     float out(int k) const { return hsum_f32(v[k]); }
   };
+};
+
+// One token's int16 sums of a TQ2_0 block (the tile's s16 for T = 1: the same integers, so the
+// same bits), with 10 unpack instructions instead of 14. Per 32 bytes v, one shift w = v >> 4
+// serves two fields: fields 0 and 2 are masked in place (v & 3, w & 3: the codes), fields 1 and 3
+// as 4 * code (v & 12, w & 12). The two kinds of products add up apart, the 4 * code ones (each
+// in [-2048, 2032], 4 of them fit int16) divided by 4 once at the end, exactly (vpsraw of a
+// multiple of 4). A tile of several tokens shares one unpack among them and keeps the plain
+// codes: this shift and add would be per token.
+__attribute__((always_inline)) inline __m256i tq2_one_token_sum16(const quant::TQ2_0Block& x, const int8_t* q) {
+  const __m256i m3 = _mm256_set1_epi8(3), m12 = _mm256_set1_epi8(12);
+  __m256i codes, codes4;  // products of codes, of 4 * codes
+  for (int h = 0; h < 2; ++h) {
+    const __m256i v = loadu(x.qs + 32 * h), w = _mm256_srli_epi16(v, 4);  // element 128h + 32s + m at bits 2s of byte m
+    const int8_t* qh = q + 128 * h;
+    const __m256i c = _mm256_add_epi16(_mm256_maddubs_epi16(_mm256_and_si256(v, m3), loadu(qh)),
+                                       _mm256_maddubs_epi16(_mm256_and_si256(w, m3), loadu(qh + 64)));
+    const __m256i c4 = _mm256_add_epi16(_mm256_maddubs_epi16(_mm256_and_si256(v, m12), loadu(qh + 32)),
+                                        _mm256_maddubs_epi16(_mm256_and_si256(w, m12), loadu(qh + 96)));
+    codes = h == 0 ? c : _mm256_add_epi16(codes, c);
+    codes4 = h == 0 ? c4 : _mm256_add_epi16(codes4, c4);
+  }
+  return _mm256_add_epi16(codes, _mm256_srai_epi16(codes4, 2));
+}
+
+// One token, a row at a time (AMD, and the rows one_token_streams leaves over).
+template <>
+struct Tq2Kernel::Acc<1> {
+  __m256 v = _mm256_setzero_ps();
+  __attribute__((always_inline)) void add(const Block& x, const TileBlock<1>& y) {
+    __m256 dy = _mm256_broadcast_ss(&y.d[0]);
+    __asm__("" : "+x"(dy));  // (Acc<T>::add)
+    const __m256 d = _mm256_mul_ps(dy, _mm256_set1_ps(_cvtsh_ss(x.d)));
+    v = _mm256_fmadd_ps(_mm256_cvtepi32_ps(block_lanes(tq2_one_token_sum16(x, y.qs[0]), y, 0)), d, v);
+  }
+  float out(int) const { return hsum_f32(v); }
 };
 
 // TQ1_0, the scalar reference's float work: per token, sum += float(sumi) * (dy * dx), block by
@@ -235,6 +274,32 @@ void one_token_streams(const MatmulArgs& a, int64_t r0, int64_t r1, int64_t nb, 
   }
 }
 
+// One token x R rows of TQ2_0 side by side (one_token_streams): Tq2Kernel's float steps per row,
+// with the R rows' dx = fp16 scales of block b converted in one instruction and multiplied by dy
+// in one (each lane the same float product dy * dx), then broadcast by loads: per row and block
+// that was a vpinsrw, a vcvtph2ps, a broadcast and a multiply.
+template <int R>
+__attribute__((always_inline)) inline void Tq2Kernel::one_token_rows(const Block* const (&x)[R], int64_t nb,
+                                                                     const TileBlock<1>* y, float (&out)[R]) {
+  static_assert(R <= 8);
+  __m256 acc[R];
+  for (int k = 0; k < R; ++k) acc[k] = _mm256_setzero_ps();
+  for (int64_t b = 0; b < nb; ++b) {
+    __m128i dx16 = _mm_cvtsi32_si128(x[0][b].d);
+    for (int k = 1; k < R; ++k) dx16 = _mm_insert_epi16(dx16, x[k][b].d, k);
+    alignas(32) float d[8];
+    _mm256_store_ps(d, _mm256_mul_ps(_mm256_broadcast_ss(&y[b].d[0]), _mm256_cvtph_ps(dx16)));
+    for (int k = 0; k < R; ++k) {
+      prefetch_stream_ahead(&x[k][b], sizeof(quant::TQ2_0Block));
+      prefetch_line_ahead<kStreamLinesAheadBytes>(&x[k][b]);
+      prefetch_line_ahead<kStreamLinesAheadBytes>(reinterpret_cast<const uint8_t*>(&x[k][b]) + 64);
+      const __m256i lanes = block_lanes(tq2_one_token_sum16(x[k][b], y[b].qs[0]), y[b], 0);
+      acc[k] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(lanes), _mm256_broadcast_ss(&d[k]), acc[k]);
+    }
+  }
+  for (int k = 0; k < R; ++k) out[k] = hsum_f32(acc[k]);
+}
+
 // Rows [r0, r1) x all tokens of a Q8_K-activation ternary format (Kernel: Tq2Kernel, Tq1Kernel).
 template <class Kernel>
 void ternary_rows(const MatmulArgs& a, int64_t r0, int64_t r1) {
@@ -272,19 +337,15 @@ void ternary_rows(const MatmulArgs& a, int64_t r0, int64_t r1) {
   for (const Tile& tile : tiles)
     with_size(tile, [&](auto size) { pack_tile<size()>(a, tile.t0, nb, reinterpret_cast<TileBlock<size()>*>(base + tile.at)); });
 
-  if (Kernel::kStreams && a.n_tokens == 1 && one_token_reads_streams()) {
-    const auto* y = reinterpret_cast<const TileBlock<1>*>(base);
-    return one_token_streams<Block>(a, r0, r1, nb, [&]<int R>(const Block* const (&x)[R], int64_t n, auto out_row) {
-      typename Kernel::template Acc<1> acc[R];
-      for (int64_t b = 0; b < n; ++b)
-        for (int k = 0; k < R; ++k) {
-          prefetch_stream_ahead(&x[k][b], sizeof(Block));
-          prefetch_line_ahead<kStreamLinesAheadBytes>(&x[k][b]);
-          prefetch_line_ahead<kStreamLinesAheadBytes>(reinterpret_cast<const uint8_t*>(&x[k][b]) + 64);
-          acc[k].add(x[k][b], y[b]);
-        }
-      for (int k = 0; k < R; ++k) a.y[out_row(k)] = acc[k].out(0) * w.out_scale;
-    });
+  if constexpr (Kernel::kStreams) {
+    if (a.n_tokens == 1 && one_token_reads_streams()) {
+      const auto* y = reinterpret_cast<const TileBlock<1>*>(base);
+      return one_token_streams<Block>(a, r0, r1, nb, [&]<int R>(const Block* const (&x)[R], int64_t n, auto out_row) {
+        float out[R];
+        Kernel::template one_token_rows<R>(x, n, y, out);
+        for (int k = 0; k < R; ++k) a.y[out_row(k)] = out[k] * w.out_scale;
+      });
+    }
   }
   for (int64_t rc = r0; rc < r1; rc += kRowChunk) {
     const int64_t rc_end = rc + kRowChunk < r1 ? rc + kRowChunk : r1;
@@ -326,11 +387,52 @@ __attribute__((always_inline)) inline void i2s_block_tile(const uint8_t* block, 
   }
 }
 
+// Prefetches of row block b of a stream (one_token_streams' distances).
+__attribute__((always_inline)) inline void i2s_stream_prefetch(const uint8_t* row, int64_t b) {
+  prefetch_stream_ahead(row + 32 * b, 32);
+  if (b % 2 == 0) prefetch_line_ahead<kStreamLinesAheadBytes>(row + 32 * b);
+}
+
+// R rows x one token, exact raw dots, with 9 unpack instructions a block instead of 7 (as
+// tq2_one_token_sum16): w = v >> 4, the codes of elements k + 32 and k + 96 masked in place (w & 3,
+// v & 3), those of k and k + 64 as 4 * code (w & 12, v & 12). The two kinds of products add up
+// apart, 4 * code ones for kI2sBlocksIn4x blocks (2 a block, each in [-2048, 2032]), then
+// (sum + 4 * code sum / 4, an exact vpsraw) widens into int32: the same integers.
+constexpr int64_t kI2sBlocksIn4x = 8;
+
+template <int R, bool kStreams>
+__attribute__((always_inline)) inline void i2s_rows_one_token(const uint8_t* const (&rows)[R], int64_t nb, const int8_t* q,
+                                                              int32_t (&raw)[R][1]) {
+  const __m256i ones = _mm256_set1_epi16(1), m3 = _mm256_set1_epi8(3), m12 = _mm256_set1_epi8(12);
+  __m256i acc[R];
+  for (int r = 0; r < R; ++r) acc[r] = _mm256_setzero_si256();
+  for (int64_t b0 = 0; b0 < nb; b0 += kI2sBlocksIn4x) {
+    const int64_t b1 = b0 + kI2sBlocksIn4x < nb ? b0 + kI2sBlocksIn4x : nb;
+    __m256i codes[R], codes4[R];
+    for (int r = 0; r < R; ++r) codes[r] = codes4[r] = _mm256_setzero_si256();
+    for (int64_t b = b0; b < b1; ++b) {
+      const int8_t* qb = q + b * quant::kQK_I2_S;
+      for (int r = 0; r < R; ++r) {
+        if constexpr (kStreams) i2s_stream_prefetch(rows[r], b);
+        const __m256i v = loadu(rows[r] + 32 * b), w = _mm256_srli_epi16(v, 4);
+        codes[r] = _mm256_add_epi16(codes[r], _mm256_add_epi16(_mm256_maddubs_epi16(_mm256_and_si256(w, m3), loadu(qb + 32)),
+                                                               _mm256_maddubs_epi16(_mm256_and_si256(v, m3), loadu(qb + 96))));
+        codes4[r] = _mm256_add_epi16(codes4[r], _mm256_add_epi16(_mm256_maddubs_epi16(_mm256_and_si256(w, m12), loadu(qb)),
+                                                                 _mm256_maddubs_epi16(_mm256_and_si256(v, m12), loadu(qb + 64))));
+      }
+    }
+    for (int r = 0; r < R; ++r)
+      acc[r] = _mm256_add_epi32(acc[r], _mm256_madd_epi16(_mm256_add_epi16(codes[r], _mm256_srai_epi16(codes4[r], 2)), ones));
+  }
+  for (int r = 0; r < R; ++r) raw[r][0] = hsum_i32(acc[r]);
+}
+
 // R rows (streams) x T tokens, exact raw dots: raw[r][k]. qs holds the tile's activations block
 // by block (i2s_rows). The blocks' int16 sums widen every kI2sBlocksInInt16 blocks.
 template <int R, int T, bool kStreams>
 __attribute__((always_inline)) inline void i2s_rows_tile(const uint8_t* const (&rows)[R], int64_t nb, const int8_t* qs,
                                                          int32_t (&raw)[R][T]) {
+  if constexpr (T == 1) return i2s_rows_one_token<R, kStreams>(rows, nb, qs, raw);
   const __m256i ones = _mm256_set1_epi16(1);
   __m256i acc[R][T];
   for (int r = 0; r < R; ++r)
@@ -342,10 +444,7 @@ __attribute__((always_inline)) inline void i2s_rows_tile(const uint8_t* const (&
       for (int k = 0; k < T; ++k) s16[r][k] = _mm256_setzero_si256();
     for (int64_t b = b0; b < b1; ++b)
       for (int r = 0; r < R; ++r) {
-        if constexpr (kStreams) {
-          prefetch_stream_ahead(rows[r] + 32 * b, 32);
-          if (b % 2 == 0) prefetch_line_ahead<kStreamLinesAheadBytes>(rows[r] + 32 * b);
-        }
+        if constexpr (kStreams) i2s_stream_prefetch(rows[r], b);
         i2s_block_tile<T>(rows[r] + 32 * b, qs + b * T * quant::kQK_I2_S, s16[r]);
       }
     for (int r = 0; r < R; ++r)
