@@ -12,7 +12,7 @@
 // (TileBlock) once a call; each weight block's codes are unpacked once for the whole tile. On
 // AVX2 a block's dot is op-bound: per block and token 8 vpmaddubsw, 8 int16 adds and the float
 // epilogue (about 21 vector instructions) plus the unpack, 14 instructions for TQ2_0 and about
-// 40 for TQ1_0, which a tile of 8 shares. Rows are visited in chunks of kRowChunk so a chunk's
+// 55 for TQ1_0, which a tile of 8 shares. Rows are visited in chunks of kRowChunk so a chunk's
 // weights stay in L1 / L2 while every tile passes over them. One token (decode) unpacks TQ2_0 and
 // I2_S with fewer instructions (tq2_one_token_sum16, i2s_rows_one_token) and walks their rows in
 // kTernaryStreams streams where one_token_reads_streams() (one_token_streams); TQ1_0 in one
