@@ -348,10 +348,11 @@ void ternary_rows(const MatmulArgs& a, int64_t r0, int64_t r1) {
       });
     }
   }
-  // One token a row at a time (TQ1_0; TQ2_0 on AMD) asks for each line kLinesAheadBytes ahead as
-  // it reads it where every_kernel_asks_lines_ahead(): the TQ1_0 kernel computes for so long a line
-  // that too few of its lines were in flight (trit_microbench 2560 x 2560 from memory, builds
-  // alternating, 1 / 2 threads: 2.38 / 5.33 -> 3.58 / 7.23 GB/s).
+  // One token a row at a time (TQ1_0; TQ2_0 on AMD and the rows the streams leave over) asks for
+  // each line kLinesAheadBytes ahead as it reads it where every_kernel_asks_lines_ahead() (not on
+  // AMD): the TQ1_0 kernel computes for so long a line that too few of its lines were in flight
+  // (trit_microbench 2560 x 2560 from memory, builds alternating, 1 / 2 threads: 2.79 / 4.28 ->
+  // 3.22 / 6.30 GB/s; 2 KiB ahead measured the same).
   const bool lines_ahead = a.n_tokens == 1 && every_kernel_asks_lines_ahead();
   for (int64_t rc = r0; rc < r1; rc += kRowChunk) {
     const int64_t rc_end = rc + kRowChunk < r1 ? rc + kRowChunk : r1;
@@ -404,7 +405,7 @@ __attribute__((always_inline)) inline void i2s_stream_prefetch(const uint8_t* ro
   if (b % 2 == 0) prefetch_line_ahead<kStreamLinesAheadBytes>(row + 32 * b);
 }
 
-// R rows x one token, exact raw dots, with 9 unpack instructions a block instead of 7 (as
+// R rows x one token, exact raw dots, with 5 unpack instructions a block instead of 7 (as
 // tq2_one_token_sum16): w = v >> 4, the codes of elements k + 32 and k + 96 masked in place (w & 3,
 // v & 3), those of k and k + 64 as 4 * code (w & 12, v & 12). The two kinds of products add up
 // apart, 4 * code ones for kI2sBlocksIn4x blocks (2 a block, each in [-2048, 2032]), then
