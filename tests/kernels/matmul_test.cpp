@@ -281,31 +281,29 @@ TEST_P(MatmulVariants, RowMajorBatchEqualsOneTokenAtATimeBitForBit) {
   }
 }
 
-// The AVX2 one-token TQ2_0 and I2_S kernels add the products of some bit positions as 4 * code
-// in int16 (matmul_ternary_avx2.cpp tq2_one_token_sum16, i2s_rows_one_token), up to the edge of
-// int16 when every weight is +1 and every activation at its extreme (equal inputs quantize to
-// -128 in Q8_K, +-127 for I2_S): summed over one block more, those sums would wrap. 5 rows: 4 walked
-// side by side where the CPU takes that path, and the one left over alone.
-TEST(Avx2OneToken, TernarySumsAtTheInt16EdgeEqualTheReference) {
+// One token of all +1 weights against activations at their extreme (equal inputs quantize to -128
+// in Q8_K, +-127 for I2_S), on the file's row-major layout, in every variant this host runs. The
+// AVX2 one-token TQ2_0 and I2_S kernels add the products of some bit positions as 4 * code in
+// int16 (matmul_ternary_avx2.cpp tq2_one_token_sum16, i2s_rows_one_token) up to the edge of int16
+// here: summed over one block more, those sums would wrap. 5 rows: 4 walked side by side where the
+// CPU takes that path, and the one left over alone.
+TEST(OneToken, TernarySumsAtTheInt16EdgeEqualTheReference) {
   for (TensorType type : {TensorType::TQ2_0, TensorType::I2_S}) {
-    const MatmulVariant* avx2 = nullptr;
-    for (const auto& v : matmul_variants(type))
-      if (v.isa == Isa::kAvx2) avx2 = &v;
-    ASSERT_NE(avx2, nullptr);
-    if (!isa_available(Isa::kAvx2)) GTEST_SKIP() << "host lacks AVX2";
     constexpr int64_t kRows = 5, kCols = 4096;  // 16 TQ2_0 blocks, 32 I2_S blocks
     const auto ow = test::weights_from_floats(type, std::vector<float>(size_t(kRows * kCols), 1.0f), kRows, kCols);
-    for (float a : {-1.0f, 1.0f}) {
-      const std::vector<float> x(size_t(kCols), a);
-      ThreadPool pool(1);
-      std::vector<float> want(kRows), got(kRows, NAN);
-      matmul_ref(ow.w, x.data(), 1, want.data(), pool);
-      matmul_with(*avx2, ow.w, x.data(), 1, got.data(), pool);
-      for (int64_t r = 0; r < kRows; ++r) {
-        EXPECT_NEAR(std::fabs(want[size_t(r)]), float(kCols) * ow.w.out_scale, 1.0f) << tensor_type_name(type) << " row " << r;
-        EXPECT_LE(std::fabs(got[size_t(r)] - want[size_t(r)]), tolerance_for(type, ow.w, x.data(), r))
-            << tensor_type_name(type) << " x = " << a << " row " << r << ": got " << got[size_t(r)] << " want "
-            << want[size_t(r)];
+    for (const auto& v : matmul_variants(type)) {
+      if (!isa_available(v.isa)) continue;
+      for (float a : {-1.0f, 1.0f}) {
+        const std::vector<float> x(size_t(kCols), a);
+        ThreadPool pool(1);
+        std::vector<float> want(kRows), got(kRows, NAN);
+        matmul_ref(ow.w, x.data(), 1, want.data(), pool);
+        matmul_with(v, ow.w, x.data(), 1, got.data(), pool);
+        for (int64_t r = 0; r < kRows; ++r) {
+          EXPECT_NEAR(std::fabs(want[size_t(r)]), float(kCols) * ow.w.out_scale, 1.0f) << v.name << " row " << r;
+          EXPECT_LE(std::fabs(got[size_t(r)] - want[size_t(r)]), tolerance_for(type, ow.w, x.data(), r, v.isa))
+              << v.name << " x = " << a << " row " << r << ": got " << got[size_t(r)] << " want " << want[size_t(r)];
+        }
       }
     }
   }
