@@ -1,5 +1,6 @@
-// Per-variant matmul throughput on 2B4T-like shapes (2560 x 2560 ternary; F16 2560 x 4096 slice
-// of the head), reported against the machine's measured peaks (machine_peak.h). Registered from
+// Per-variant matmul throughput on 2B4T-like shapes (2560 x 2560 ternary, and 2560 x 6912, the FFN
+// down projection's long rows; F16 2560 x 4096 slice of the head), for 1 token (decode), 16 and
+// 128 (prompt tiles), reported against the machine's measured peaks (machine_peak.h). Registered from
 // the variant tables, so a new variant is benchmarked automatically; variants that read the
 // 16-row layout (kernels/repack.h) also run on it, named "<variant>_x16".
 //
@@ -42,6 +43,7 @@ struct Shape {
 
 constexpr Shape kShapes[] = {
     {TensorType::TQ2_0, 2560, 2560}, {TensorType::TQ1_0, 2560, 2560}, {TensorType::I2_S, 2560, 2560},
+    {TensorType::TQ2_0, 2560, 6912}, {TensorType::I2_S, 2560, 6912},  // FFN down: long rows
     {TensorType::Q8_0, 2048, 2048},  {TensorType::Q4_0, 2048, 2048},  {TensorType::F16, 4096, 2560},
     {TensorType::Q6_K, 2048, 2048},
 };
@@ -136,7 +138,7 @@ int register_all() {
       if (!isa_available(v.isa)) continue;
       for (bool interleaved : {false, true}) {
         if (interleaved && !(v.interleaves() && can_interleave(s.type, s.rows))) continue;
-        for (int64_t n_tokens : {1, 16})
+        for (int64_t n_tokens : {1, 16, 128})
           for (int threads : {1, 2})
             for (Residence r : {Residence::kCache, Residence::kDram}) {
               if (r == Residence::kDram && (n_tokens != 1 || v.isa == Isa::kScalar)) continue;

@@ -281,6 +281,39 @@ TEST_P(MatmulVariants, RowMajorBatchEqualsOneTokenAtATimeBitForBit) {
   }
 }
 
+// Rows as long as 2B4T's FFN down projection (6912 columns): the AVX2 ternary kernels walk a tile's
+// activations in several passes there (matmul_ternary_avx2.cpp blocks_per_pass), so that they stay
+// in L1, and carry each row's sums from pass to pass. A tile of 8 tokens and the ones left over
+// against the reference, and against one token at a time (one pass) bit for bit.
+TEST(RowMajor, TernaryLongRowsInPassesEqualOneTokenAtATime) {
+  for (TensorType type : {TensorType::TQ2_0, TensorType::TQ1_0, TensorType::I2_S}) {
+    const int64_t rows = 21, cols = 6912, n_tokens = 8 + 3;
+    const auto ow = test::random_weights(type, rows, cols, 29);
+    const auto x = test::random_floats(n_tokens * cols, 31);
+    ThreadPool one_thread(1);
+    std::vector<float> want(size_t(n_tokens * rows));
+    matmul_ref(ow.w, x.data(), n_tokens, want.data(), one_thread);
+    for (const auto& v : matmul_variants(type)) {
+      if (!isa_available(v.isa) || v.isa == Isa::kScalar) continue;
+      for (int threads : {1, 2}) {
+        ThreadPool pool(threads);
+        std::vector<float> batch(size_t(n_tokens * rows), NAN), one(size_t(rows), NAN);
+        matmul_with(v, ow.w, x.data(), n_tokens, batch.data(), pool);
+        for (int64_t t = 0; t < n_tokens; ++t) {
+          matmul_with(v, ow.w, x.data() + t * cols, 1, one.data(), pool);
+          for (int64_t r = 0; r < rows; ++r) {
+            const size_t i = size_t(t * rows + r);
+            ASSERT_LE(std::fabs(batch[i] - want[i]), tolerance_for(type, ow.w, x.data() + t * cols, r, v.isa))
+                << v.name << " token " << t << " row " << r << " threads " << threads;
+            ASSERT_EQ(std::bit_cast<uint32_t>(batch[i]), std::bit_cast<uint32_t>(one[size_t(r)]))
+                << v.name << " token " << t << " row " << r << " threads " << threads;
+          }
+        }
+      }
+    }
+  }
+}
+
 // One token of all +1 weights against activations at their extreme (equal inputs quantize to -128
 // in Q8_K, +-127 for I2_S), on the file's row-major layout, in every variant this host runs. The
 // AVX2 one-token TQ2_0 and I2_S kernels add the products of some bit positions as 4 * code in
