@@ -52,6 +52,9 @@ CpuFeatures detect() {
   f.dotprod = true;
 #endif
 #endif
+#if defined(_SC_LEVEL1_DCACHE_SIZE)
+  if (const long l1d = sysconf(_SC_LEVEL1_DCACHE_SIZE); l1d >= 4096) f.l1d_bytes = l1d;
+#endif
   return f;
 }
 

@@ -22,6 +22,9 @@ struct CpuFeatures {
   bool amd = false;  // vendor "AuthenticAMD": decode's prefetch choices (core/prefetch.h)
   bool neon = false;
   bool dotprod = false;
+  // One core's L1 data cache (sysconf; 32 KiB, the smallest of the x86-64 CPUs with AVX2 we run
+  // on, where the OS does not say): the AVX2 prompt tiles' passes (kernels/matmul_ternary_avx2.cpp).
+  int64_t l1d_bytes = 32768;
 };
 
 const CpuFeatures& cpu_features();

@@ -14,13 +14,14 @@
 // epilogue (about 21 vector instructions) plus the unpack, 14 instructions for TQ2_0 and about
 // 55 for TQ1_0, which a tile of 8 shares. Rows are visited in chunks of kRowChunk so a chunk's
 // weights stay in L1 / L2 while every tile passes over them, and long rows in passes whose tile
-// activations stay in L1 (kPassBytes). One token (decode) unpacks TQ2_0 and
+// activations stay in L1 (pass_bytes). One token (decode) unpacks TQ2_0 and
 // I2_S with fewer instructions (tq2_one_token_sum16, i2s_rows_one_token) and walks their rows in
 // kTernaryStreams streams where one_token_reads_streams() (one_token_streams); TQ1_0 in one
 // (Tq1Kernel::kStreams).
 #include <cstring>
 #include <vector>
 
+#include "core/cpu.h"
 #include "core/prefetch.h"
 #include "kernels/avx2_common.h"
 #include "kernels/kernels_avx2.h"
@@ -42,18 +43,19 @@ constexpr int64_t kRowChunk = 16;  // rows whose weights are reused by every tok
 // once for every row of the chunk, and they stay in L1 only while the row is short: 2B4T's FFN
 // down projection (6912 columns, 27 blocks) holds 63 KB of them for 8 tokens, which with the
 // chunk's 28 KB of weights overflows any L1 and made each row re-read them from L2. So the blocks
-// of a row are walked in passes of at most kPassBytes of activations (each row's sums carried from
-// pass to pass, in block order: the same bits), half of a 32 KiB L1 (Zen 2 / 3, Intel before Ice
-// Lake), the rest left to the weights. Zen 5, TRIT_ISA=avx2, trit_microbench 1 thread, 128
-// tokens, builds alternating, 8 rounds: TQ2_0 2560 x 6912 77.7 -> 95.1 GMAC/s, and in a second
-// set 73.7 -> 95.5; I2_S 2560 x 6912 112 -> 122; the 2560-column shapes (one pass at 24 KiB,
-// two at 16) the same. 2B4T pp128, 1 thread: TQ2_0 39.2 -> 41.0 tok/s, TQ1_0 37.6 -> 38.5,
-// I2_S 39.1 -> 39.5. One token's activations (0.3 KB a block) are walked in one pass.
-constexpr size_t kPassBytes = 16384;
+// of a row are walked in passes of at most half of L1 of activations (each row's sums carried
+// from pass to pass, in block order: the same bits), the rest left to the weights. Zen 5 (48 KiB
+// L1), TRIT_ISA=avx2, trit_microbench 1 thread, 128 tokens, builds alternating: TQ2_0 2560 x 6912
+// 77.7 -> 95.1 GMAC/s in passes of 16 KiB, 96.3 in passes of 24 KiB (8 rounds); but 16 KiB cuts
+// the 2560-column rows too (23 KB for 8 tokens), and they measured 108.8 -> 102.8 (TQ1_0 83.6 ->
+// 81.0) in a quiet set of 5 rounds, where 24 KiB keeps them one pass. 2B4T pp128 at 16 KiB, 1
+// thread, 4 rounds: TQ2_0 39.2 -> 41.0 tok/s, TQ1_0 37.6 -> 38.5, I2_S 39.1 -> 39.5.
+inline size_t pass_bytes() { return size_t(cpu_features().l1d_bytes / 2); }
 
 // Blocks per pass for a row of nb blocks whose activations take block_bytes each: equal passes.
 inline int64_t blocks_per_pass(int64_t nb, size_t block_bytes) {
-  const int64_t passes = (int64_t(block_bytes) * nb + int64_t(kPassBytes) - 1) / int64_t(kPassBytes);
+  const auto limit = int64_t(pass_bytes());
+  const int64_t passes = (int64_t(block_bytes) * nb + limit - 1) / limit;
   return (nb + passes - 1) / passes;
 }
 
@@ -380,25 +382,38 @@ void ternary_rows(const MatmulArgs& a, int64_t r0, int64_t r1) {
       with_size(tile, [&](auto size) {
         constexpr int T = size();
         const auto* y = reinterpret_cast<const TileBlock<T>*>(base + tile.at);
-        // The tile's activations in passes of kb blocks that stay in L1 beside the chunk's weights.
-        const int64_t kb = T == 1 ? nb : blocks_per_pass(nb, sizeof(TileBlock<T>));
-        typename Kernel::template Acc<T> accs[kRowChunk];
         auto rows = [&]<bool kLinesAhead>() {
-          for (int64_t b0 = 0; b0 < nb; b0 += kb) {
-            const int64_t b1 = b0 + kb < nb ? b0 + kb : nb;
-            for (int64_t r = rc; r < rc_end; ++r) {
-              auto acc = accs[r - rc];
-              const auto* x = reinterpret_cast<const Block*>(w.data + r * w.row_bytes);
-              for (int64_t b = b0; b < b1; ++b) {
-                if constexpr (T == 1) prefetch_stream_ahead(&x[b], sizeof(Block));
-                if constexpr (kLinesAhead) prefetch_line_ahead(&x[b]);  // blocks < 64 bytes: every line
-                acc.add(x[b], y[b]);
-              }
-              accs[r - rc] = acc;
+          auto add_blocks = [&](auto& acc, int64_t r, int64_t b0, int64_t b1) {
+            const auto* x = reinterpret_cast<const Block*>(w.data + r * w.row_bytes);
+            for (int64_t b = b0; b < b1; ++b) {
+              if constexpr (T == 1) prefetch_stream_ahead(&x[b], sizeof(Block));
+              if constexpr (kLinesAhead) prefetch_line_ahead(&x[b]);  // blocks < 64 bytes: every line
+              acc.add(x[b], y[b]);
             }
+          };
+          if constexpr (T == 1) {
+            // One token's activations (0.3 KB a block) stay in L1 over a whole row, and a row's
+            // sums stay in registers: carried between passes in memory, TQ1_0's one-token loop
+            // measured 24% slower (trit_microbench 2560 x 2560, 29.6 -> 22.6 GMAC/s).
+            for (int64_t r = rc; r < rc_end; ++r) {
+              typename Kernel::template Acc<1> acc;
+              add_blocks(acc, r, 0, nb);
+              a.y[tile.t0 * w.rows + r] = acc.out(0) * w.out_scale;
+            }
+          } else {
+            // The tile's activations in passes of kb blocks that stay in L1 beside the chunk's
+            // weights, each row's sums carried from pass to pass (pass_bytes).
+            const int64_t kb = blocks_per_pass(nb, sizeof(TileBlock<T>));
+            typename Kernel::template Acc<T> accs[kRowChunk];
+            for (int64_t b0 = 0; b0 < nb; b0 += kb)
+              for (int64_t r = rc; r < rc_end; ++r) {
+                auto acc = accs[r - rc];
+                add_blocks(acc, r, b0, b0 + kb < nb ? b0 + kb : nb);
+                accs[r - rc] = acc;
+              }
+            for (int64_t r = rc; r < rc_end; ++r)
+              for (int k = 0; k < T; ++k) a.y[(tile.t0 + k) * w.rows + r] = accs[r - rc].out(k) * w.out_scale;
           }
-          for (int64_t r = rc; r < rc_end; ++r)
-            for (int k = 0; k < T; ++k) a.y[(tile.t0 + k) * w.rows + r] = accs[r - rc].out(k) * w.out_scale;
         };
         if (T == 1 && lines_ahead) rows.template operator()<true>();
         else rows.template operator()<false>();
